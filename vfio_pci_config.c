@@ -1,0 +1,1153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VFIO PCI config-space virtualization.
+ *
+ * The user sees config space through a virtual copy (vconfig).  What each
+ * byte does is data: every capability the core understands has a table of
+ * fields, each saying which bits are served from the virtual copy, which
+ * bits the user may write, which of the writable hardware bits are
+ * write-1-to-clear, and which handler must run when the field changes.
+ * The tables are expanded into per-byte masks when the module loads.
+ *
+ * When a device is opened its capability chains are walked (loops, bad
+ * pointers and overlaps end a chain where they start) and every byte of
+ * config space is mapped to the capability that owns it.  One engine then
+ * serves any access of 1, 2 or 4 bytes:
+ *  - a read merges virtual bits from vconfig with hardware bits;
+ *  - a write stores writable virtual bits in vconfig, read-modify-writes
+ *    writable hardware bits, and then runs the handlers of the fields that
+ *    changed.
+ *
+ * The visibility rule: capabilities with a table are exposed as the table
+ * says.  A capability without one is exposed read-only (its header is
+ * virtual so the chain can be rewritten, its body reads the hardware and
+ * ignores writes).  A capability whose table is marked hidden is unlinked
+ * from the virtual chain and its bytes read as zero; a hidden first
+ * extended capability is replaced by a null header that links to the next.
+ * Bytes that belong to no capability read the hardware and ignore writes.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitmap.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vfio_pci_priv.h"
+
+struct vfio_pci_cfg_field;
+
+typedef void (*vfio_pci_cfg_changed_fn)(struct vfio_pci_core_device *vdev,
+					unsigned int pos, u32 old, u32 new);
+
+/**
+ * struct vfio_pci_cfg_field - one register of a capability
+ * @off: offset from the capability's start
+ * @len: 1, 2 or 4 bytes
+ * @virt: bits read from (and written to) the virtual copy
+ * @write: bits the user may change
+ * @w1c: writable hardware bits that clear on writing 1
+ * @changed: runs after a write changed the field's virtual value
+ */
+struct vfio_pci_cfg_field {
+	u16			off;
+	u8			len;
+	u32			virt;
+	u32			write;
+	u32			w1c;
+	vfio_pci_cfg_changed_fn	changed;
+};
+
+/**
+ * struct vfio_pci_cap_table - what the core knows about one capability
+ * @name: for log messages
+ * @fields: its registers, not including the capability header
+ * @nr_fields: entries in @fields
+ * @size: bytes the table covers
+ * @hidden: unlink it from the chain the user sees
+ * @length: size of an instance at @pos when it varies; NULL: @size
+ * @virt: per-byte virtual mask, built at module load
+ * @write: per-byte writable mask, built at module load
+ * @w1c: per-byte write-1-to-clear mask, built at module load
+ * @field: per byte, 1 + index of its field in @fields, or 0
+ */
+struct vfio_pci_cap_table {
+	const char				*name;
+	const struct vfio_pci_cfg_field		*fields;
+	unsigned int				nr_fields;
+	u16					size;
+	bool					hidden;
+	unsigned int	(*length)(struct pci_dev *pdev, unsigned int pos);
+	u8					*virt;
+	u8					*write;
+	u8					*w1c;
+	u8					*field;
+};
+
+/* A run of config space owned by one capability instance. */
+struct vfio_pci_cfg_seg {
+	u16					start;
+	u16					len;
+	const struct vfio_pci_cap_table		*table;
+};
+
+#define VFIO_PCI_CFG_MAX_SEGS	254
+#define VFIO_PCI_CFG_NO_SEG	0xff
+/* At most this many standard capabilities fit in 192 bytes. */
+#define VFIO_PCI_CAP_TTL	48
+
+/**
+ * struct vfio_pci_cfg - a device's config-space state while it is open
+ * @nr_segs: entries used in @segs
+ * @bar_mask: writable address bits of each BAR and of the ROM BAR
+ * @bar_flags: read-only low bits of each BAR
+ * @segs: the capability instances found
+ * @seg_of: per byte, the index in @segs that owns it or VFIO_PCI_CFG_NO_SEG
+ *
+ * Protected by the device's cfg_lock.
+ */
+struct vfio_pci_cfg {
+	unsigned int			nr_segs;
+	u32				bar_mask[PCI_STD_NUM_BARS + 1];
+	u32				bar_flags[PCI_STD_NUM_BARS + 1];
+	struct vfio_pci_cfg_seg		segs[VFIO_PCI_CFG_MAX_SEGS];
+	u8				seg_of[];
+};
+
+#define FIELD_RO(o, l)		{ .off = (o), .len = (l), .virt = ~0U }
+#define FIELD_HW_RO(o, l)	{ .off = (o), .len = (l) }
+#define FIELD_VIRT_RW(o, l)	{ .off = (o), .len = (l), .virt = ~0U, .write = ~0U }
+
+/* ------------------------------------------------------------------ */
+/* handlers                                                            */
+
+static u32 vconfig_get(struct vfio_pci_core_device *vdev, unsigned int pos,
+		       unsigned int len)
+{
+	u32 val = 0;
+
+	memcpy(&val, vdev->vconfig + pos, len);
+	return le32_to_cpu((__force __le32)val);
+}
+
+static void vconfig_set(struct vfio_pci_core_device *vdev, unsigned int pos,
+			unsigned int len, u32 val)
+{
+	__le32 le = cpu_to_le32(val);
+
+	memcpy(vdev->vconfig + pos, &le, len);
+}
+
+/**
+ * vfio_pci_memory_enabled - may the user's BAR accesses reach the device
+ * @vdev: the device, open
+ *
+ * Return: true when the user's view of the command register has memory
+ * decode on.  Callers hold memory_lock.
+ */
+bool vfio_pci_memory_enabled(struct vfio_pci_core_device *vdev)
+{
+	return vconfig_get(vdev, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY;
+}
+
+/* Command bits whose user value reaches the hardware. */
+#define VFIO_PCI_CMD_HW_BITS	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY | \
+				 PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | \
+				 PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE)
+
+static void cfg_command_changed(struct vfio_pci_core_device *vdev,
+				unsigned int pos, u32 old, u32 new)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 hw;
+
+	/* Memory decode going off: no mapping may keep reaching the BARs. */
+	if ((old & PCI_COMMAND_MEMORY) && !(new & PCI_COMMAND_MEMORY))
+		vfio_pci_zap_bars(vdev);
+
+	if ((old ^ new) & VFIO_PCI_CMD_HW_BITS) {
+		/* The INTx handler flips INTx-disable under irqlock too. */
+		spin_lock_irq(&vdev->irqlock);
+		pci_read_config_word(pdev, PCI_COMMAND, &hw);
+		hw &= ~VFIO_PCI_CMD_HW_BITS;
+		hw |= new & VFIO_PCI_CMD_HW_BITS;
+		/* INTx the core masked stays masked whatever the user says. */
+		if (vdev->pci_2_3 && vdev->intx_masked)
+			hw |= PCI_COMMAND_INTX_DISABLE;
+		pci_write_config_word(pdev, PCI_COMMAND, hw);
+		spin_unlock_irq(&vdev->irqlock);
+	}
+}
+
+static void cfg_bar_changed(struct vfio_pci_core_device *vdev,
+			    unsigned int pos, u32 old, u32 new)
+{
+	unsigned int i = pos == PCI_ROM_ADDRESS ? PCI_STD_NUM_BARS :
+			 (pos - PCI_BASE_ADDRESS_0) / 4;
+	u32 keep = vdev->cfg->bar_mask[i];
+
+	if (i == PCI_STD_NUM_BARS && keep)
+		keep |= PCI_ROM_ADDRESS_ENABLE;
+	vconfig_set(vdev, pos, 4, (new & keep) | vdev->cfg->bar_flags[i]);
+}
+
+static void cfg_pm_changed(struct vfio_pci_core_device *vdev,
+			   unsigned int pos, u32 old, u32 new)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	pci_power_t state = new & PCI_PM_CTRL_STATE_MASK;
+	int ret;
+
+	if (state == (old & PCI_PM_CTRL_STATE_MASK))
+		return;
+
+	if (state != PCI_D0) {
+		vfio_pci_zap_bars(vdev);
+		pci_save_state(pdev);
+	}
+
+	ret = pci_set_power_state(pdev, state);
+	if (ret) {
+		pci_info_ratelimited(pdev, "user's power state change to D%d failed: %d\n",
+				     state, ret);
+		vconfig_set(vdev, pos, 2, old);
+		return;
+	}
+
+	if (state == PCI_D0 && !(new & PCI_PM_CTRL_NO_SOFT_RESET))
+		pci_restore_state(pdev);
+	vdev->power_low = state != PCI_D0;
+}
+
+static void cfg_devctl_changed(struct vfio_pci_core_device *vdev,
+			       unsigned int pos, u32 old, u32 new)
+{
+	struct pci_dev *pdev = vdev->pdev;
+
+	if (!(new & PCI_EXP_DEVCTL_BCR_FLR))
+		return;
+
+	/* The request bit always reads back as zero. */
+	vconfig_set(vdev, pos, 2, new & ~PCI_EXP_DEVCTL_BCR_FLR);
+	if (!(pdev->devcap & PCI_EXP_DEVCAP_FLR))
+		return;
+
+	vfio_pci_zap_bars(vdev);
+	if (pci_try_reset_function(pdev))
+		pci_info_ratelimited(pdev, "user-requested FLR failed\n");
+}
+
+/*
+ * VPD goes through the PCI core's VPD access: writing the address with the
+ * flag clear reads four bytes into the data register and sets the flag;
+ * writing it with the flag set writes the data register and clears it.
+ */
+static void cfg_vpd_changed(struct vfio_pci_core_device *vdev,
+			    unsigned int pos, u32 old, u32 new)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	unsigned int addr = new & PCI_VPD_ADDR_MASK;
+	unsigned int data = pos - PCI_VPD_ADDR + PCI_VPD_DATA;
+	__le32 buf;
+	ssize_t ret;
+
+	if (new & PCI_VPD_ADDR_F) {
+		buf = cpu_to_le32(vconfig_get(vdev, data, 4));
+		ret = pci_write_vpd(pdev, addr, sizeof(buf), &buf);
+		new &= ~PCI_VPD_ADDR_F;
+	} else {
+		ret = pci_read_vpd(pdev, addr, sizeof(buf), &buf);
+		if (ret == sizeof(buf))
+			vconfig_set(vdev, data, 4, le32_to_cpu(buf));
+		new |= PCI_VPD_ADDR_F;
+	}
+	if (ret != sizeof(buf))
+		pci_info_ratelimited(pdev, "user's VPD access at 0x%x failed: %zd\n",
+				     addr, ret);
+	vconfig_set(vdev, pos, 2, new);
+}
+
+/* Advanced Features FLR: reset through the PCI core, like a PCIe FLR. */
+static void cfg_af_changed(struct vfio_pci_core_device *vdev,
+			   unsigned int pos, u32 old, u32 new)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u8 cap;
+
+	if (!(new & PCI_AF_CTRL_FLR))
+		return;
+	vconfig_set(vdev, pos, 1, new & ~PCI_AF_CTRL_FLR);
+
+	cap = vdev->vconfig[pos - PCI_AF_CTRL + PCI_AF_CAP];
+	if (!(cap & PCI_AF_CAP_TP) || !(cap & PCI_AF_CAP_FLR))
+		return;
+
+	vfio_pci_zap_bars(vdev);
+	if (pci_try_reset_function(pdev))
+		pci_info_ratelimited(pdev, "user-requested AF FLR failed\n");
+}
+
+/* ------------------------------------------------------------------ */
+/* the tables                                                          */
+
+static const struct vfio_pci_cfg_field header_fields[] = {
+	FIELD_RO(PCI_VENDOR_ID, 2),
+	FIELD_RO(PCI_DEVICE_ID, 2),
+	{ .off = PCI_COMMAND, .len = 2, .virt = ~0U, .write = 0x07ff,
+	  .changed = cfg_command_changed },
+	{ .off = PCI_STATUS, .len = 2, .virt = PCI_STATUS_CAP_LIST,
+	  .write = 0xf900, .w1c = 0xf900 },
+	FIELD_RO(PCI_CLASS_REVISION, 4),
+	FIELD_VIRT_RW(PCI_CACHE_LINE_SIZE, 1),
+	FIELD_VIRT_RW(PCI_LATENCY_TIMER, 1),
+	FIELD_RO(PCI_HEADER_TYPE, 1),
+	FIELD_RO(PCI_BIST, 1),
+#define BAR_FIELD(n) { .off = PCI_BASE_ADDRESS_0 + 4 * (n), .len = 4, \
+		       .virt = ~0U, .write = ~0U, .changed = cfg_bar_changed }
+	BAR_FIELD(0), BAR_FIELD(1), BAR_FIELD(2),
+	BAR_FIELD(3), BAR_FIELD(4), BAR_FIELD(5),
+#undef BAR_FIELD
+	FIELD_RO(PCI_CARDBUS_CIS, 4),
+	FIELD_RO(PCI_SUBSYSTEM_VENDOR_ID, 2),
+	FIELD_RO(PCI_SUBSYSTEM_ID, 2),
+	{ .off = PCI_ROM_ADDRESS, .len = 4, .virt = ~0U, .write = ~0U,
+	  .changed = cfg_bar_changed },
+	FIELD_RO(PCI_CAPABILITY_LIST, 1),
+	FIELD_RO(0x35, 1), FIELD_RO(0x36, 2), FIELD_RO(0x38, 4),
+	FIELD_VIRT_RW(PCI_INTERRUPT_LINE, 1),
+	FIELD_RO(PCI_INTERRUPT_PIN, 1),
+	FIELD_RO(PCI_MIN_GNT, 1),
+	FIELD_RO(PCI_MAX_LAT, 1),
+};
+
+static const struct vfio_pci_cfg_field pm_fields[] = {
+	FIELD_RO(PCI_PM_PMC, 2),
+	{ .off = PCI_PM_CTRL, .len = 2,
+	  .virt = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE |
+		  PCI_PM_CTRL_NO_SOFT_RESET | PCI_PM_CTRL_DATA_SEL_MASK |
+		  PCI_PM_CTRL_DATA_SCALE_MASK,
+	  .write = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE |
+		   PCI_PM_CTRL_PME_STATUS,
+	  .w1c = PCI_PM_CTRL_PME_STATUS,
+	  .changed = cfg_pm_changed },
+	FIELD_RO(PCI_PM_PPB_EXTENSIONS, 1),
+	FIELD_RO(PCI_PM_DATA_REGISTER, 1),
+};
+
+/*
+ * MSI: everything is virtual; the interrupt code programs the hardware
+ * from what SET_IRQS asks, never from what the user writes here.
+ */
+#define MSI_FLAGS_FIELD \
+	{ .off = PCI_MSI_FLAGS, .len = 2, .virt = ~0U, \
+	  .write = PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE }
+
+static const struct vfio_pci_cfg_field msi32_fields[] = {
+	MSI_FLAGS_FIELD,
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_DATA_32, 2),
+	FIELD_RO(PCI_MSI_DATA_32 + 2, 2),
+};
+
+static const struct vfio_pci_cfg_field msi32_mask_fields[] = {
+	MSI_FLAGS_FIELD,
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_DATA_32, 2),
+	FIELD_RO(PCI_MSI_DATA_32 + 2, 2),
+	FIELD_VIRT_RW(PCI_MSI_MASK_32, 4),
+	FIELD_HW_RO(PCI_MSI_PENDING_32, 4),
+};
+
+static const struct vfio_pci_cfg_field msi64_fields[] = {
+	MSI_FLAGS_FIELD,
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_ADDRESS_HI, 4),
+	FIELD_VIRT_RW(PCI_MSI_DATA_64, 2),
+	FIELD_RO(PCI_MSI_DATA_64 + 2, 2),
+};
+
+static const struct vfio_pci_cfg_field msi64_mask_fields[] = {
+	MSI_FLAGS_FIELD,
+	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_ADDRESS_HI, 4),
+	FIELD_VIRT_RW(PCI_MSI_DATA_64, 2),
+	FIELD_RO(PCI_MSI_DATA_64 + 2, 2),
+	FIELD_VIRT_RW(PCI_MSI_MASK_64, 4),
+	FIELD_HW_RO(PCI_MSI_PENDING_64, 4),
+};
+
+static const struct vfio_pci_cfg_field msix_fields[] = {
+	{ .off = PCI_MSIX_FLAGS, .len = 2, .virt = ~0U,
+	  .write = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL },
+	FIELD_RO(PCI_MSIX_TABLE, 4),
+	FIELD_RO(PCI_MSIX_PBA, 4),
+};
+
+/*
+ * PCI Express: error-reporting enables, relaxed ordering, no-snoop,
+ * extended tags and the read request size reach the function; payload
+ * size must agree with the fabric and stays virtual, as do link, slot and
+ * root controls, which belong to the host.  FLR resets through the PCI
+ * core.
+ */
+#define PCIE_DEVCTL_HW	(PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE | \
+			 PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE | \
+			 PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_EXT_TAG | \
+			 PCI_EXP_DEVCTL_PHANTOM | PCI_EXP_DEVCTL_AUX_PME | \
+			 PCI_EXP_DEVCTL_NOSNOOP_EN | PCI_EXP_DEVCTL_READRQ)
+
+static const struct vfio_pci_cfg_field pcie_fields[] = {
+	FIELD_RO(PCI_EXP_FLAGS, 2),
+	FIELD_HW_RO(PCI_EXP_DEVCAP, 4),
+	{ .off = PCI_EXP_DEVCTL, .len = 2,
+	  .virt = (u16)~PCIE_DEVCTL_HW,
+	  .write = PCIE_DEVCTL_HW | PCI_EXP_DEVCTL_PAYLOAD | PCI_EXP_DEVCTL_BCR_FLR,
+	  .changed = cfg_devctl_changed },
+	{ .off = PCI_EXP_DEVSTA, .len = 2, .write = 0x000f, .w1c = 0x000f },
+	FIELD_HW_RO(PCI_EXP_LNKCAP, 4),
+	FIELD_VIRT_RW(PCI_EXP_LNKCTL, 2),
+	FIELD_HW_RO(PCI_EXP_LNKSTA, 2),
+	FIELD_RO(PCI_EXP_SLTCAP, 4),
+	FIELD_RO(PCI_EXP_SLTCTL, 2),
+	FIELD_RO(PCI_EXP_SLTSTA, 2),
+	FIELD_RO(PCI_EXP_RTCTL, 2),
+	FIELD_RO(PCI_EXP_RTCAP, 2),
+	FIELD_RO(PCI_EXP_RTSTA, 4),
+	FIELD_HW_RO(PCI_EXP_DEVCAP2, 4),
+	FIELD_VIRT_RW(PCI_EXP_DEVCTL2, 2),
+	FIELD_HW_RO(PCI_EXP_DEVSTA2, 2),
+	FIELD_HW_RO(PCI_EXP_LNKCAP2, 4),
+	FIELD_VIRT_RW(PCI_EXP_LNKCTL2, 2),
+	FIELD_HW_RO(PCI_EXP_LNKSTA2, 2),
+	FIELD_RO(PCI_EXP_SLTCAP2, 4),
+	FIELD_RO(PCI_EXP_SLTCTL2, 2),
+	FIELD_RO(PCI_EXP_SLTSTA2, 2),
+};
+
+static const struct vfio_pci_cfg_field vpd_fields[] = {
+	{ .off = PCI_VPD_ADDR, .len = 2, .virt = ~0U, .write = ~0U,
+	  .changed = cfg_vpd_changed },
+	FIELD_VIRT_RW(PCI_VPD_DATA, 4),
+};
+
+static const struct vfio_pci_cfg_field af_fields[] = {
+	FIELD_RO(PCI_AF_CAP, 1),
+	{ .off = PCI_AF_CTRL, .len = 1, .virt = ~0U, .write = PCI_AF_CTRL_FLR,
+	  .changed = cfg_af_changed },
+	FIELD_HW_RO(PCI_AF_STATUS, 1),
+};
+
+/* PCI-X: the command register is the user's to play with, virtually. */
+static const struct vfio_pci_cfg_field pcix_fields[] = {
+	FIELD_VIRT_RW(PCI_X_CMD, 2),
+	FIELD_HW_RO(PCI_X_STATUS, 4),
+	FIELD_HW_RO(PCI_X_ECC_CSR, 4),
+	FIELD_HW_RO(PCI_X_ECC_CSR + 4, 4),
+	FIELD_HW_RO(PCI_X_ECC_CSR + 8, 4),
+	FIELD_HW_RO(PCI_X_ECC_CSR + 12, 4),
+};
+
+static unsigned int pcix_length(struct pci_dev *pdev, unsigned int pos)
+{
+	u16 cmd;
+
+	pci_read_config_word(pdev, pos + PCI_X_CMD, &cmd);
+	return (cmd & PCI_X_CMD_VERSION(3)) ? PCI_CAP_PCIX_SIZEOF_V1 :
+					       PCI_CAP_PCIX_SIZEOF_V0;
+}
+
+/*
+ * AER: the user clears the error status it handled (write 1 to clear,
+ * in hardware) and sees its own masks and severities, which stay virtual:
+ * the host's AER policy is the host's.
+ */
+static const struct vfio_pci_cfg_field aer_fields[] = {
+	{ .off = PCI_ERR_UNCOR_STATUS, .len = 4, .write = ~0U, .w1c = ~0U },
+	FIELD_VIRT_RW(PCI_ERR_UNCOR_MASK, 4),
+	FIELD_VIRT_RW(PCI_ERR_UNCOR_SEVER, 4),
+	{ .off = PCI_ERR_COR_STATUS, .len = 4, .write = ~0U, .w1c = ~0U },
+	FIELD_VIRT_RW(PCI_ERR_COR_MASK, 4),
+	{ .off = PCI_ERR_CAP, .len = 4,
+	  .virt = PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE,
+	  .write = PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE },
+	FIELD_HW_RO(PCI_ERR_HEADER_LOG, 16),
+};
+
+/*
+ * ATS, PRI and PASID are enabled by the host's IOMMU driver, never by the
+ * user: their controls are virtual.
+ */
+static const struct vfio_pci_cfg_field ats_fields[] = {
+	FIELD_RO(PCI_ATS_CAP, 2),
+	FIELD_VIRT_RW(PCI_ATS_CTRL, 2),
+};
+
+static const struct vfio_pci_cfg_field pri_fields[] = {
+	FIELD_VIRT_RW(PCI_PRI_CTRL, 2),
+	FIELD_HW_RO(PCI_PRI_STATUS, 2),
+	FIELD_RO(PCI_PRI_MAX_REQ, 4),
+	FIELD_VIRT_RW(PCI_PRI_ALLOC_REQ, 4),
+};
+
+static const struct vfio_pci_cfg_field pasid_fields[] = {
+	FIELD_RO(PCI_PASID_CAP, 2),
+	FIELD_VIRT_RW(PCI_PASID_CTRL, 2),
+};
+
+/* LTR: latency the user reports changes no host policy; virtual. */
+static const struct vfio_pci_cfg_field ltr_fields[] = {
+	FIELD_VIRT_RW(PCI_LTR_MAX_SNOOP_LAT, 2),
+	FIELD_VIRT_RW(PCI_LTR_MAX_NOSNOOP_LAT, 2),
+};
+
+static unsigned int pcie_length(struct pci_dev *pdev, unsigned int pos)
+{
+	u16 flags;
+
+	pci_read_config_word(pdev, pos + PCI_EXP_FLAGS, &flags);
+	return (flags & PCI_EXP_FLAGS_VERS) > 1 ? PCI_EXP_SLTSTA2 + 2 :
+						  PCI_CAP_EXP_ENDPOINT_SIZEOF_V1;
+}
+
+#define TABLE(n, f) { .name = (n), .fields = (f), .nr_fields = ARRAY_SIZE(f) }
+
+static struct vfio_pci_cap_table header_table = TABLE("header", header_fields);
+static struct vfio_pci_cap_table msi_tables[] = {
+	TABLE("MSI", msi32_fields), TABLE("MSI", msi32_mask_fields),
+	TABLE("MSI", msi64_fields), TABLE("MSI", msi64_mask_fields),
+};
+
+/* Standard capabilities, by id; an id without a table is exposed read-only. */
+static struct vfio_pci_cap_table cap_tables[PCI_CAP_ID_MAX + 1] = {
+	[PCI_CAP_ID_PM]		= TABLE("PM", pm_fields),
+	[PCI_CAP_ID_MSIX]	= TABLE("MSI-X", msix_fields),
+	[PCI_CAP_ID_EXP]	= { .name = "PCI Express", .fields = pcie_fields,
+				    .nr_fields = ARRAY_SIZE(pcie_fields),
+				    .length = pcie_length },
+	[PCI_CAP_ID_VPD]	= TABLE("VPD", vpd_fields),
+	[PCI_CAP_ID_AF]		= TABLE("AF", af_fields),
+	[PCI_CAP_ID_PCIX]	= { .name = "PCI-X", .fields = pcix_fields,
+				    .nr_fields = ARRAY_SIZE(pcix_fields),
+				    .length = pcix_length },
+};
+
+/* Extended capabilities, by id; an id without a table is exposed read-only. */
+static struct vfio_pci_cap_table ecap_tables[PCI_EXT_CAP_ID_MAX + 1] = {
+	[PCI_EXT_CAP_ID_ERR]	= TABLE("AER", aer_fields),
+	[PCI_EXT_CAP_ID_ATS]	= TABLE("ATS", ats_fields),
+	[PCI_EXT_CAP_ID_PRI]	= TABLE("PRI", pri_fields),
+	[PCI_EXT_CAP_ID_PASID]	= TABLE("PASID", pasid_fields),
+	[PCI_EXT_CAP_ID_LTR]	= TABLE("LTR", ltr_fields),
+};
+
+/* A capability the core has no table for: header only. */
+static struct vfio_pci_cap_table unknown_cap_table = { .name = "unknown" };
+static struct vfio_pci_cap_table unknown_ecap_table = { .name = "unknown extended" };
+
+static int cap_table_build(struct vfio_pci_cap_table *t, unsigned int hdr)
+{
+	unsigned int i, b;
+
+	/* The header (id and next pointer) is always virtual and read-only. */
+	t->size = hdr;
+	for (i = 0; i < t->nr_fields; i++)
+		t->size = max_t(unsigned int, t->size, t->fields[i].off + t->fields[i].len);
+
+	t->virt = kcalloc(4, t->size, GFP_KERNEL);
+	if (!t->virt)
+		return -ENOMEM;
+	t->write = t->virt + t->size;
+	t->w1c = t->write + t->size;
+	t->field = t->w1c + t->size;
+
+	memset(t->virt, 0xff, hdr);
+	for (i = 0; i < t->nr_fields; i++) {
+		const struct vfio_pci_cfg_field *f = &t->fields[i];
+
+		for (b = 0; b < f->len; b++) {
+			t->virt[f->off + b] = f->virt >> (8 * b);
+			t->write[f->off + b] = f->write >> (8 * b);
+			t->w1c[f->off + b] = f->w1c >> (8 * b);
+			t->field[f->off + b] = i + 1;
+		}
+	}
+	return 0;
+}
+
+static void cap_table_free(struct vfio_pci_cap_table *t)
+{
+	kfree(t->virt);
+	t->virt = NULL;
+}
+
+static struct vfio_pci_cap_table *all_tables(unsigned int i, unsigned int *hdr)
+{
+	unsigned int n = 0;
+
+	*hdr = 2;
+	if (i == n++) {
+		*hdr = 0;
+		return &header_table;
+	}
+	if (i < n + ARRAY_SIZE(msi_tables))
+		return &msi_tables[i - n];
+	n += ARRAY_SIZE(msi_tables);
+	if (i < n + ARRAY_SIZE(cap_tables))
+		return &cap_tables[i - n];
+	n += ARRAY_SIZE(cap_tables);
+	if (i == n++)
+		return &unknown_cap_table;
+	*hdr = 4;
+	if (i < n + ARRAY_SIZE(ecap_tables))
+		return &ecap_tables[i - n];
+	n += ARRAY_SIZE(ecap_tables);
+	if (i == n++)
+		return &unknown_ecap_table;
+	return NULL;
+}
+
+/**
+ * vfio_pci_cfg_tables_init - expand the capability tables into byte masks
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vfio_pci_cfg_tables_init(void)
+{
+	struct vfio_pci_cap_table *t;
+	unsigned int i, hdr;
+	int ret;
+
+	for (i = 0; (t = all_tables(i, &hdr)); i++) {
+		if (!t->name)
+			continue;
+		ret = cap_table_build(t, hdr);
+		if (ret) {
+			vfio_pci_cfg_tables_exit();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/** vfio_pci_cfg_tables_exit - free what vfio_pci_cfg_tables_init() built */
+void vfio_pci_cfg_tables_exit(void)
+{
+	struct vfio_pci_cap_table *t;
+	unsigned int i, hdr;
+
+	for (i = 0; (t = all_tables(i, &hdr)); i++)
+		cap_table_free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* per-device layout                                                   */
+
+static int cfg_add_seg(struct vfio_pci_core_device *vdev, unsigned int start,
+		       unsigned int len, const struct vfio_pci_cap_table *t)
+{
+	struct vfio_pci_cfg *cfg = vdev->cfg;
+	unsigned int i, end = start + len;
+
+	if (cfg->nr_segs >= VFIO_PCI_CFG_MAX_SEGS || end > vdev->pdev->cfg_size)
+		return -ENOSPC;
+	for (i = start; i < end; i++)
+		if (cfg->seg_of[i] != VFIO_PCI_CFG_NO_SEG)
+			return -EEXIST;
+
+	memset(cfg->seg_of + start, cfg->nr_segs, len);
+	cfg->segs[cfg->nr_segs++] = (struct vfio_pci_cfg_seg) {
+		.start = start, .len = len, .table = t,
+	};
+	if (t->hidden)
+		memset(vdev->vconfig + start, 0, len);
+	return 0;
+}
+
+static const struct vfio_pci_cap_table *cap_table_for(struct pci_dev *pdev,
+						      u8 id, unsigned int pos,
+						      unsigned int *len)
+{
+	const struct vfio_pci_cap_table *t;
+	u16 flags;
+
+	if (id == PCI_CAP_ID_MSI) {
+		pci_read_config_word(pdev, pos + PCI_MSI_FLAGS, &flags);
+		t = &msi_tables[!!(flags & PCI_MSI_FLAGS_MASKBIT) +
+				2 * !!(flags & PCI_MSI_FLAGS_64BIT)];
+	} else if (id <= PCI_CAP_ID_MAX && cap_tables[id].name) {
+		t = &cap_tables[id];
+	} else {
+		t = &unknown_cap_table;
+	}
+
+	*len = t->length ? min_t(unsigned int, t->length(pdev, pos), t->size) : t->size;
+	return t;
+}
+
+/*
+ * Walk the standard chain.  Each visible capability's next pointer in
+ * vconfig is rewritten to the next visible one; a malformed link ends the
+ * chain the user sees at the last good capability.
+ */
+static void cfg_walk_caps(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	unsigned int link = PCI_CAPABILITY_LIST, pos, len, hops = 0;
+	const struct vfio_pci_cap_table *t;
+	u8 *vc = vdev->vconfig;
+
+	if (!(vconfig_get(vdev, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
+		vc[PCI_CAPABILITY_LIST] = 0;
+		return;
+	}
+
+	pos = vc[PCI_CAPABILITY_LIST] & ~3;
+	vc[PCI_CAPABILITY_LIST] = 0;
+	while (pos && hops++ < VFIO_PCI_CAP_TTL) {
+		unsigned int next;
+
+		if (pos < PCI_STD_HEADER_SIZEOF || pos > PCI_CFG_SPACE_SIZE - 4) {
+			pci_info(pdev, "capability pointer 0x%x out of range, chain ends\n", pos);
+			break;
+		}
+		next = vc[pos + PCI_CAP_LIST_NEXT] & ~3;
+
+		t = cap_table_for(pdev, vc[pos + PCI_CAP_LIST_ID], pos, &len);
+		len = min_t(unsigned int, len, PCI_CFG_SPACE_SIZE - pos);
+		if (cfg_add_seg(vdev, pos, len, t)) {
+			pci_info(pdev, "capability 0x%02x at 0x%x overlaps another, chain ends\n",
+				 vc[pos + PCI_CAP_LIST_ID], pos);
+			break;
+		}
+
+		if (!t->hidden) {
+			vc[link] = pos;
+			link = pos + PCI_CAP_LIST_NEXT;
+			vc[link] = 0;
+		}
+		pos = next;
+	}
+
+	if (!vc[PCI_CAPABILITY_LIST])
+		vconfig_set(vdev, PCI_STATUS, 2,
+			    vconfig_get(vdev, PCI_STATUS, 2) & ~PCI_STATUS_CAP_LIST);
+}
+
+static void cfg_walk_ecaps(struct vfio_pci_core_device *vdev)
+{
+	const unsigned int max_hops = (PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8;
+	unsigned int pos = PCI_CFG_SPACE_SIZE, link = 0, first = 0, hops = 0;
+	struct pci_dev *pdev = vdev->pdev;
+
+	if (pdev->cfg_size <= PCI_CFG_SPACE_SIZE)
+		return;
+
+	while (pos && hops++ < max_hops) {
+		const struct vfio_pci_cap_table *t = &unknown_ecap_table;
+		unsigned int len, next;
+		u32 hdr;
+
+		if (pos < PCI_CFG_SPACE_SIZE || pos > pdev->cfg_size - 4 || (pos & 3)) {
+			pci_info(pdev, "extended capability pointer 0x%x out of range, chain ends\n",
+				 pos);
+			break;
+		}
+		hdr = vconfig_get(vdev, pos, 4);
+		if (!hdr || hdr == ~0U)
+			break;
+		if (PCI_EXT_CAP_ID(hdr) <= PCI_EXT_CAP_ID_MAX &&
+		    ecap_tables[PCI_EXT_CAP_ID(hdr)].name)
+			t = &ecap_tables[PCI_EXT_CAP_ID(hdr)];
+
+		/* A table may describe more than this instance has room for. */
+		next = PCI_EXT_CAP_NEXT(hdr);
+		len = min_t(unsigned int, t->size, pdev->cfg_size - pos);
+		if (next > pos)
+			len = min(len, next - pos);
+		if (cfg_add_seg(vdev, pos, len, t)) {
+			pci_info(pdev, "extended capability at 0x%x overlaps another, chain ends\n",
+				 pos);
+			break;
+		}
+
+		if (!t->hidden) {
+			if (link)
+				vconfig_set(vdev, link, 4,
+					    (vconfig_get(vdev, link, 4) & 0xfffff) | (pos << 20));
+			else
+				first = pos;
+			link = pos;
+			vconfig_set(vdev, pos, 4, hdr & 0xfffff);
+		}
+		pos = next;
+	}
+
+	/* A chain must start at 0x100: stand a null header in for a hidden one. */
+	if (first != PCI_CFG_SPACE_SIZE && vdev->cfg->seg_of[PCI_CFG_SPACE_SIZE] != VFIO_PCI_CFG_NO_SEG)
+		vconfig_set(vdev, PCI_CFG_SPACE_SIZE, 4, first << 20);
+}
+
+/* Writable address bits and fixed low bits of each BAR and the ROM BAR. */
+static void cfg_init_bars(struct vfio_pci_core_device *vdev)
+{
+	struct vfio_pci_cfg *cfg = vdev->cfg;
+	struct pci_dev *pdev = vdev->pdev;
+	struct resource *res;
+	unsigned int i;
+	u64 mask;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		unsigned int pos = PCI_BASE_ADDRESS_0 + 4 * i;
+		u32 hw = vconfig_get(vdev, pos, 4);
+
+		res = pci_resource_n(pdev, i);
+		if (!pci_resource_len(pdev, i)) {
+			vconfig_set(vdev, pos, 4, 0);
+			continue;
+		}
+
+		mask = ~(u64)(pci_resource_len(pdev, i) - 1);
+		if (res->flags & IORESOURCE_IO) {
+			cfg->bar_mask[i] = (u32)mask & PCI_BASE_ADDRESS_IO_MASK;
+			cfg->bar_flags[i] = hw & ~PCI_BASE_ADDRESS_IO_MASK;
+			continue;
+		}
+
+		cfg->bar_mask[i] = (u32)mask & PCI_BASE_ADDRESS_MEM_MASK;
+		cfg->bar_flags[i] = hw & ~PCI_BASE_ADDRESS_MEM_MASK;
+		if ((hw & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 &&
+		    i + 1 < PCI_STD_NUM_BARS) {
+			i++;
+			cfg->bar_mask[i] = mask >> 32;
+			cfg->bar_flags[i] = 0;
+		}
+	}
+
+	res = pci_resource_n(pdev, PCI_ROM_RESOURCE);
+	if (pci_resource_len(pdev, PCI_ROM_RESOURCE) &&
+	    !(res->flags & IORESOURCE_ROM_SHADOW)) {
+		cfg->bar_mask[PCI_STD_NUM_BARS] =
+			(u32)~(pci_resource_len(pdev, PCI_ROM_RESOURCE) - 1) &
+			PCI_ROM_ADDRESS_MASK;
+		cfg->bar_flags[PCI_STD_NUM_BARS] = 0;
+	} else {
+		vconfig_set(vdev, PCI_ROM_ADDRESS, 4, 0);
+	}
+}
+
+/**
+ * vfio_pci_config_init - build the virtual config space of an opening device
+ * @vdev: the device, enabled
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	struct vfio_pci_cfg *cfg;
+	unsigned int pos;
+	int ret;
+
+	vdev->vconfig = kzalloc(pdev->cfg_size, GFP_KERNEL_ACCOUNT);
+	if (!vdev->vconfig)
+		return -ENOMEM;
+
+	cfg = kzalloc(struct_size(cfg, seg_of, pdev->cfg_size), GFP_KERNEL_ACCOUNT);
+	if (!cfg) {
+		ret = -ENOMEM;
+		goto err_free_vconfig;
+	}
+	vdev->cfg = cfg;
+	memset(cfg->seg_of, VFIO_PCI_CFG_NO_SEG, pdev->cfg_size);
+
+	for (pos = 0; pos < pdev->cfg_size; pos += 4) {
+		u32 val;
+
+		ret = pci_read_config_dword(pdev, pos, &val);
+		if (ret) {
+			ret = pcibios_err_to_errno(ret);
+			goto err_free_cfg;
+		}
+		vconfig_set(vdev, pos, 4, val);
+	}
+
+	ret = cfg_add_seg(vdev, 0, PCI_STD_HEADER_SIZEOF, &header_table);
+	if (ret)
+		goto err_free_cfg;
+
+	cfg_init_bars(vdev);
+	cfg_walk_caps(vdev);
+	cfg_walk_ecaps(vdev);
+	return 0;
+
+err_free_cfg:
+	kfree(cfg);
+	vdev->cfg = NULL;
+err_free_vconfig:
+	kfree(vdev->vconfig);
+	vdev->vconfig = NULL;
+	return ret;
+}
+
+/**
+ * vfio_pci_config_free - drop the virtual config space of a closing device
+ * @vdev: the device
+ */
+void vfio_pci_config_free(struct vfio_pci_core_device *vdev)
+{
+	kfree(vdev->cfg);
+	vdev->cfg = NULL;
+	kfree(vdev->vconfig);
+	vdev->vconfig = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* the engine                                                          */
+
+struct cfg_masks {
+	u32 virt, write, w1c;
+};
+
+static void cfg_gather_masks(struct vfio_pci_core_device *vdev,
+			     unsigned int pos, unsigned int len,
+			     struct cfg_masks *m)
+{
+	struct vfio_pci_cfg *cfg = vdev->cfg;
+	unsigned int b;
+
+	*m = (struct cfg_masks){ 0 };
+	for (b = 0; b < len; b++) {
+		u8 s = cfg->seg_of[pos + b];
+		const struct vfio_pci_cap_table *t;
+		unsigned int off;
+
+		if (s == VFIO_PCI_CFG_NO_SEG)
+			continue;	/* hardware, read-only */
+
+		t = cfg->segs[s].table;
+		off = pos + b - cfg->segs[s].start;
+		if (t->hidden) {
+			m->virt |= 0xffU << (8 * b);
+			continue;
+		}
+		if (off >= t->size)
+			continue;
+		m->virt |= (u32)t->virt[off] << (8 * b);
+		m->write |= (u32)t->write[off] << (8 * b);
+		m->w1c |= (u32)t->w1c[off] << (8 * b);
+	}
+}
+
+static int cfg_hw_read(struct pci_dev *pdev, unsigned int pos,
+		       unsigned int len, u32 *val)
+{
+	int ret;
+
+	switch (len) {
+	case 4:
+		ret = pci_user_read_config_dword(pdev, pos, val);
+		break;
+	case 2: {
+		u16 v;
+
+		ret = pci_user_read_config_word(pdev, pos, &v);
+		*val = v;
+		break;
+	}
+	default: {
+		u8 v;
+
+		ret = pci_user_read_config_byte(pdev, pos, &v);
+		*val = v;
+		break;
+	}
+	}
+	return pcibios_err_to_errno(ret);
+}
+
+static int cfg_hw_write(struct pci_dev *pdev, unsigned int pos,
+			unsigned int len, u32 val)
+{
+	int ret;
+
+	switch (len) {
+	case 4:
+		ret = pci_user_write_config_dword(pdev, pos, val);
+		break;
+	case 2:
+		ret = pci_user_write_config_word(pdev, pos, val);
+		break;
+	default:
+		ret = pci_user_write_config_byte(pdev, pos, val);
+		break;
+	}
+	return pcibios_err_to_errno(ret);
+}
+
+static int cfg_read_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
+			  unsigned int len, u32 *val)
+{
+	u32 full = len == 4 ? ~0U : (1U << (8 * len)) - 1;
+	struct cfg_masks m;
+	u32 hw = 0;
+	int ret;
+
+	cfg_gather_masks(vdev, pos, len, &m);
+	if ((m.virt & full) != full) {
+		ret = cfg_hw_read(vdev->pdev, pos, len, &hw);
+		if (ret)
+			return ret;
+	}
+	*val = (vconfig_get(vdev, pos, len) & m.virt) | (hw & ~m.virt & full);
+	return 0;
+}
+
+/* A field with a handler that a write touched, and its value before. */
+struct cfg_touched {
+	unsigned int pos;
+	const struct vfio_pci_cfg_field *f;
+	u32 old;
+};
+
+static unsigned int cfg_find_handlers(struct vfio_pci_core_device *vdev,
+				      unsigned int pos, unsigned int len,
+				      struct cfg_touched *out)
+{
+	struct vfio_pci_cfg *cfg = vdev->cfg;
+	unsigned int b, n = 0;
+
+	for (b = 0; b < len; b++) {
+		u8 s = cfg->seg_of[pos + b];
+		const struct vfio_pci_cap_table *t;
+		const struct vfio_pci_cfg_field *f;
+		unsigned int off, start;
+
+		if (s == VFIO_PCI_CFG_NO_SEG)
+			continue;
+		t = cfg->segs[s].table;
+		off = pos + b - cfg->segs[s].start;
+		if (t->hidden || off >= t->size || !t->field[off])
+			continue;
+		f = &t->fields[t->field[off] - 1];
+		start = cfg->segs[s].start + f->off;
+		if (!f->changed || (n && out[n - 1].pos == start))
+			continue;
+		out[n++] = (struct cfg_touched) {
+			.pos = start, .f = f,
+			.old = vconfig_get(vdev, start, f->len),
+		};
+	}
+	return n;
+}
+
+static int cfg_write_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
+			   unsigned int len, u32 val)
+{
+	struct cfg_touched touched[4];
+	unsigned int i, n;
+	struct cfg_masks m;
+	u32 vwr, hwwr;
+	int ret = 0;
+
+	cfg_gather_masks(vdev, pos, len, &m);
+	if (!m.write)
+		return 0;
+
+	n = cfg_find_handlers(vdev, pos, len, touched);
+
+	vwr = m.write & m.virt;
+	if (vwr)
+		vconfig_set(vdev, pos, len,
+			    (vconfig_get(vdev, pos, len) & ~vwr) | (val & vwr));
+
+	hwwr = m.write & ~m.virt;
+	if (hwwr) {
+		u32 hw;
+
+		ret = cfg_hw_read(vdev->pdev, pos, len, &hw);
+		if (ret)
+			return ret;
+		/* Write-1-to-clear bits are only ever written as the user wrote them. */
+		hw &= ~(hwwr | m.w1c);
+		ret = cfg_hw_write(vdev->pdev, pos, len, hw | (val & hwwr));
+		if (ret)
+			return ret;
+	}
+
+	for (i = 0; i < n; i++) {
+		u32 new = vconfig_get(vdev, touched[i].pos, touched[i].f->len);
+
+		if (new != touched[i].old)
+			touched[i].f->changed(vdev, touched[i].pos, touched[i].old, new);
+	}
+	return 0;
+}
+
+/**
+ * vfio_pci_config_rw - read or write the config region
+ * @vdev: the device, open
+ * @buf: user buffer
+ * @count: bytes
+ * @ppos: file offset within the config region's window
+ * @iswrite: direction
+ *
+ * The access is split into naturally aligned pieces of 4, 2 and 1 bytes.
+ * Writes run under memory_lock held for write, because a config write can
+ * turn memory decode off, change the power state or reset the function.
+ *
+ * Return: bytes done, or a negative errno if none were.
+ */
+ssize_t vfio_pci_config_rw(struct vfio_pci_core_device *vdev, char __user *buf,
+			   size_t count, loff_t *ppos, bool iswrite)
+{
+	unsigned int size = vdev->pdev->cfg_size;
+	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	size_t done = 0;
+	int ret = 0;
+
+	if (pos >= size || count > size - pos)
+		return -EINVAL;
+
+	if (iswrite)
+		down_write(&vdev->memory_lock);
+	mutex_lock(&vdev->cfg_lock);
+
+	while (done < count) {
+		unsigned int len = 1;
+		__le32 le = 0;
+		u32 val;
+
+		if (!(pos & 3) && count - done >= 4)
+			len = 4;
+		else if (!(pos & 1) && count - done >= 2)
+			len = 2;
+
+		if (iswrite) {
+			if (copy_from_user(&le, buf + done, len)) {
+				ret = -EFAULT;
+				break;
+			}
+			ret = cfg_write_chunk(vdev, pos, len, le32_to_cpu(le));
+			if (ret)
+				break;
+		} else {
+			ret = cfg_read_chunk(vdev, pos, len, &val);
+			if (ret)
+				break;
+			le = cpu_to_le32(val);
+			if (copy_to_user(buf + done, &le, len)) {
+				ret = -EFAULT;
+				break;
+			}
+		}
+		pos += len;
+		done += len;
+	}
+
+	mutex_unlock(&vdev->cfg_lock);
+	if (iswrite)
+		up_write(&vdev->memory_lock);
+
+	*ppos += done;
+	return done ? done : ret;
+}

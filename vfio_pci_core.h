@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * VFIO PCI core: the library a VFIO PCI driver is built from.
+ *
+ * A driver embeds struct vfio_pci_core_device (its first member is the
+ * struct vfio_device), allocates it with vfio_alloc_device() naming an
+ * ops table whose ->init is vfio_pci_core_init_dev() and whose ->release
+ * is vfio_pci_core_release_dev(), and fills the other entries with the
+ * vfio_pci_core_*() helpers or with wrappers around them.  See
+ * Documentation/driver-api/vfio-pci-core.rst.
+ */
+#ifndef VFIO_PCI_CORE_H
+#define VFIO_PCI_CORE_H
+
+#include <linux/interrupt.h>
+#include <linux/irqbypass.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/vfio.h>
+
+struct vfio_pci_core_device;
+struct vfio_pci_region;
+struct vfio_pci_cfg;
+struct vfio_pci_irq_ctx;
+
+/*
+ * Each region lives at its own window of the device fd: the region index
+ * sits in the bits above VFIO_PCI_OFFSET_SHIFT of the file offset, and
+ * VFIO_DEVICE_GET_REGION_INFO reports the window's start.
+ */
+#define VFIO_PCI_OFFSET_SHIFT	40
+#define VFIO_PCI_OFFSET_TO_INDEX(off)	((off) >> VFIO_PCI_OFFSET_SHIFT)
+#define VFIO_PCI_INDEX_TO_OFFSET(index)	((u64)(index) << VFIO_PCI_OFFSET_SHIFT)
+#define VFIO_PCI_OFFSET_MASK	((1ULL << VFIO_PCI_OFFSET_SHIFT) - 1)
+
+/**
+ * struct vfio_pci_regops - how a device-specific region is accessed
+ * @rw: read or write @count bytes at @ppos (the file offset, region index
+ *	included); returns the bytes done or a negative errno.
+ * @release: free @region's data when the device is closed; may be NULL.
+ * @mmap: map the region into @vma; NULL when the region cannot be mapped.
+ * @add_capability: add region-info capabilities beyond the region type.
+ */
+struct vfio_pci_regops {
+	ssize_t	(*rw)(struct vfio_pci_core_device *vdev, char __user *buf,
+		      size_t count, loff_t *ppos, bool iswrite);
+	void	(*release)(struct vfio_pci_core_device *vdev,
+			   struct vfio_pci_region *region);
+	int	(*mmap)(struct vfio_pci_core_device *vdev,
+			struct vfio_pci_region *region,
+			struct vm_area_struct *vma);
+	int	(*add_capability)(struct vfio_pci_core_device *vdev,
+				  struct vfio_pci_region *region,
+				  struct vfio_info_cap *caps);
+};
+
+/**
+ * struct vfio_pci_region - a device-specific region after the fixed ones
+ * @type: VFIO_REGION_TYPE_* (vendor type: PCI_VENDOR_ID | VFIO_REGION_TYPE_PCI_VENDOR_TYPE)
+ * @subtype: meaning depends on @type
+ * @ops: access methods
+ * @data: owner's data, passed back through @ops
+ * @size: bytes
+ * @flags: VFIO_REGION_INFO_FLAG_*
+ */
+struct vfio_pci_region {
+	u32				type;
+	u32				subtype;
+	const struct vfio_pci_regops	*ops;
+	void				*data;
+	size_t				size;
+	u32				flags;
+};
+
+/**
+ * struct vfio_pci_core_device - a PCI function owned by a VFIO PCI driver
+ * @vdev: the VFIO core's device; must stay the first member
+ * @pdev: the PCI function
+ *
+ * Everything after @pdev belongs to the core.  A driver reads it only
+ * through vfio_pci_core_*() helpers and never writes it.
+ *
+ * Locking, outermost first:
+ *  - the device set's lock (vdev.dev_set->lock) serializes open and
+ *    close of the first and last user of any device in the set, resets
+ *    that span the set, and power transitions;
+ *  - @igate serializes interrupt setup and teardown (SET_IRQS, close);
+ *  - @memory_lock (rw semaphore) guards "may userspace touch device
+ *    memory now": held for read around every BAR/ROM access, mmap fault
+ *    and ioeventfd write, held for write while memory decode is turned
+ *    off, during resets and while the function is in a low power state;
+ *  - @cfg_lock serializes config-space emulation (the virtual copy and
+ *    the read-modify-write of hardware registers);
+ *  - @irqlock (spinlock, irq-safe) guards the INTx masked state and the
+ *    INTx trigger against the interrupt handler, and the hardware command
+ *    register's INTx-disable bit against config writes;
+ *  - @ioeventfds_lock guards the ioeventfd list; taken outside memory_lock
+ *    (an ioeventfd's own write takes memory_lock for read, without it).
+ */
+struct vfio_pci_core_device {
+	struct vfio_device		vdev;
+	struct pci_dev			*pdev;
+
+	/* private: to the core */
+	void __iomem			*barmap[PCI_STD_NUM_BARS];
+	bool				bar_mmap_ok[PCI_STD_NUM_BARS];
+	struct vfio_pci_cfg		*cfg;
+	struct pci_saved_state		*pci_saved_state;
+	struct vfio_pci_region		*region;
+	unsigned int			num_regions;
+
+	struct mutex			igate;
+	spinlock_t			irqlock;
+	int				irq_type;
+	struct vfio_pci_irq_ctx		**irq_ctx;
+	unsigned int			num_ctx;
+	unsigned int			nvec_alloc;
+	bool				intx_masked;
+	struct eventfd_ctx		*err_trigger;
+	struct eventfd_ctx		*req_trigger;
+
+	int				msix_bar;
+	u32				msix_offset;
+	u32				msix_size;
+
+	struct rw_semaphore		memory_lock;
+	struct mutex			cfg_lock;
+	struct mutex			ioeventfds_lock;
+	struct list_head		ioeventfds_list;
+	unsigned int			ioeventfds_nr;
+
+	bool				is_open;
+	bool				reset_works;
+	bool				pci_2_3;
+	bool				nointx;
+	bool				has_vga;
+	bool				has_dyn_msix;
+	bool				idle_d3;
+	bool				power_low;
+	u8				*vconfig;
+};
+
+/* ->init/->release of the driver's vfio_device_ops */
+int vfio_pci_core_init_dev(struct vfio_device *core_vdev);
+void vfio_pci_core_release_dev(struct vfio_device *core_vdev);
+
+/* probe/remove */
+int vfio_pci_core_register_device(struct vfio_pci_core_device *vdev);
+void vfio_pci_core_unregister_device(struct vfio_pci_core_device *vdev);
+
+/* the open path: enable, the driver's own setup, finish-enable */
+int vfio_pci_core_enable(struct vfio_pci_core_device *vdev);
+void vfio_pci_core_disable(struct vfio_pci_core_device *vdev);
+void vfio_pci_core_finish_enable(struct vfio_pci_core_device *vdev);
+void vfio_pci_core_close_device(struct vfio_device *core_vdev);
+
+/* file operations of the device fd */
+long vfio_pci_core_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+			 unsigned long arg);
+int vfio_pci_core_ioctl_feature(struct vfio_device *device, u32 flags,
+				void __user *arg, size_t argsz);
+ssize_t vfio_pci_core_read(struct vfio_device *core_vdev, char __user *buf,
+			   size_t count, loff_t *ppos);
+ssize_t vfio_pci_core_write(struct vfio_device *core_vdev,
+			    const char __user *buf, size_t count, loff_t *ppos);
+int vfio_pci_core_mmap(struct vfio_device *core_vdev,
+		       struct vm_area_struct *vma);
+void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count);
+int vfio_pci_core_match(struct vfio_device *core_vdev, char *buf);
+
+/* device-specific regions */
+int vfio_pci_core_register_dev_region(struct vfio_pci_core_device *vdev,
+				      unsigned int type, unsigned int subtype,
+				      const struct vfio_pci_regops *ops,
+				      size_t size, u32 flags, void *data);
+
+/* helpers for drivers that access the device themselves */
+int vfio_pci_core_setup_barmap(struct vfio_pci_core_device *vdev, int bar);
+void __iomem *vfio_pci_core_iomap(struct vfio_pci_core_device *vdev, int bar);
+
+/* driver-level plumbing */
+void vfio_pci_core_set_params(bool nointxmask, bool is_disable_vga,
+			      bool is_disable_idle_d3);
+
+/**
+ * DOC: vfio_pci_core_err_handlers
+ *
+ * The pci_error_handlers a driver built on the core points its
+ * pci_driver.err_handler at: error_detected is
+ * vfio_pci_core_aer_err_detected().
+ */
+extern const struct pci_error_handlers vfio_pci_core_err_handlers;
+
+/**
+ * DOC: vfio_pci_core_pm_ops
+ *
+ * The dev_pm_ops a driver built on the core points its pci_driver.driver.pm
+ * at.  They let a function nobody has open suspend at runtime (the PCI core
+ * puts it in D3hot) and bring it back when it is opened.
+ */
+extern const struct dev_pm_ops vfio_pci_core_pm_ops;
+int vfio_pci_core_sriov_configure(struct vfio_pci_core_device *vdev,
+				  int nr_virtfn);
+pci_ers_result_t vfio_pci_core_aer_err_detected(struct pci_dev *pdev,
+						pci_channel_state_t state);
+
+#endif /* VFIO_PCI_CORE_H */

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VFIO PCI hot reset: a secondary bus (or slot) reset that reaches every
+ * function below the bus or in the slot.  Those functions form the
+ * device's device set, and a user may reset them only when it proves it
+ * owns every one of them that is open: by passing an fd of each one's
+ * group.
+ *
+ * Locking: the device set's lock is held throughout; each function's
+ * memory_lock is then taken for write (nested under the set's lock) and
+ * its user mappings revoked, and every function is powered up, so that the
+ * reset meets no user access and no suspended function.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/iommu.h>
+#include <linux/pci.h>
+#include <linux/pm_runtime.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+
+#include "vfio_pci_priv.h"
+
+/* The slot whose reset reaches @pdev, NULL for the bus; -ENODEV for neither. */
+static int vfio_pci_reset_scope(struct pci_dev *pdev, struct pci_slot **slot)
+{
+	*slot = NULL;
+	if (pdev->slot && !pci_probe_reset_slot(pdev->slot)) {
+		*slot = pdev->slot;
+		return 0;
+	}
+	return pci_probe_reset_bus(pdev->bus) ? -ENODEV : 0;
+}
+
+/* Is @dev, or the bridge it sits below, a function of @slot? */
+static bool vfio_pci_in_slot(struct pci_dev *dev, struct pci_slot *slot)
+{
+	while (dev->bus != slot->bus && dev->bus->self)
+		dev = dev->bus->self;
+	return dev->slot == slot;
+}
+
+struct vfio_pci_walk {
+	struct pci_slot	*slot;
+	int		(*fn)(struct pci_dev *dev, void *data);
+	void		*data;
+};
+
+static int vfio_pci_walk_one(struct pci_dev *dev, void *arg)
+{
+	struct vfio_pci_walk *walk = arg;
+
+	if (walk->slot && !vfio_pci_in_slot(dev, walk->slot))
+		return 0;
+	return walk->fn(dev, walk->data);
+}
+
+/* Call @fn for every function a hot reset of @pdev reaches. */
+static int vfio_pci_for_each_affected(struct pci_dev *pdev, struct pci_slot *slot,
+				      int (*fn)(struct pci_dev *, void *),
+				      void *data)
+{
+	struct vfio_pci_walk walk = { .slot = slot, .fn = fn, .data = data };
+
+	pci_walk_bus(slot ? slot->bus : pdev->bus, vfio_pci_walk_one, &walk);
+	return 0;
+}
+
+static int vfio_pci_count_one(struct pci_dev *dev, void *data)
+{
+	(*(unsigned int *)data)++;
+	return 0;
+}
+
+struct vfio_pci_fill {
+	struct vfio_pci_dependent_device	*devices;
+	unsigned int				max;
+	unsigned int				cur;
+	int					ret;
+};
+
+static int vfio_pci_fill_one(struct pci_dev *dev, void *data)
+{
+	struct vfio_pci_fill *fill = data;
+	struct iommu_group *group;
+
+	if (fill->cur >= fill->max) {
+		fill->ret = -EAGAIN;	/* the bus grew since we counted */
+		return 1;
+	}
+
+	group = iommu_group_get(&dev->dev);
+	if (!group) {
+		fill->ret = -EPERM;
+		return 1;
+	}
+	fill->devices[fill->cur] = (struct vfio_pci_dependent_device) {
+		.group_id = iommu_group_id(group),
+		.segment = pci_domain_nr(dev->bus),
+		.bus = dev->bus->number,
+		.devfn = dev->devfn,
+	};
+	iommu_group_put(group);
+	fill->cur++;
+	return 0;
+}
+
+/**
+ * vfio_pci_ioctl_hot_reset_info - VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
+ * @vdev: the device
+ * @arg: user's struct vfio_pci_hot_reset_info
+ *
+ * Return: 0; -ENOSPC with the needed count filled in when the user's array
+ * is short; -ENODEV when no hot reset reaches the device.
+ */
+int vfio_pci_ioctl_hot_reset_info(struct vfio_pci_core_device *vdev,
+				  struct vfio_pci_hot_reset_info __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_pci_hot_reset_info, count);
+	struct vfio_pci_hot_reset_info hdr;
+	struct vfio_pci_fill fill = { };
+	struct pci_slot *slot;
+	unsigned int count = 0;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz)
+		return -EINVAL;
+
+	/* Device ids for the cdev interface need iommufd; not built here. */
+	if (vfio_device_cdev_opened(&vdev->vdev))
+		return -EOPNOTSUPP;
+
+	hdr.flags = 0;
+	ret = vfio_pci_reset_scope(vdev->pdev, &slot);
+	if (ret)
+		return ret;
+
+	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_count_one, &count);
+
+	if (hdr.argsz < sizeof(hdr) + count * sizeof(*fill.devices)) {
+		hdr.count = count;
+		return copy_to_user(arg, &hdr, minsz) ? -EFAULT : -ENOSPC;
+	}
+
+	fill.devices = kcalloc(count, sizeof(*fill.devices), GFP_KERNEL);
+	if (!fill.devices)
+		return -ENOMEM;
+	fill.max = count;
+
+	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_fill_one, &fill);
+	ret = fill.ret;
+	if (ret)
+		goto out_free;
+
+	hdr.count = fill.cur;
+	if (copy_to_user(arg, &hdr, minsz) ||
+	    copy_to_user(arg->devices, fill.devices,
+			 fill.cur * sizeof(*fill.devices)))
+		ret = -EFAULT;
+out_free:
+	kfree(fill.devices);
+	return ret;
+}
+
+struct vfio_pci_member_check {
+	struct vfio_device_set	*dev_set;
+	int			ret;
+};
+
+static int vfio_pci_check_member(struct pci_dev *dev, void *data)
+{
+	struct vfio_pci_member_check *check = data;
+
+	if (!vfio_find_device_in_devset(check->dev_set, &dev->dev)) {
+		check->ret = -EINVAL;
+		return 1;
+	}
+	return 0;
+}
+
+static bool vfio_pci_owned(struct vfio_pci_core_device *vdev,
+			   struct file **files, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		if (vfio_file_has_dev(files[i], &vdev->vdev))
+			return true;
+	return false;
+}
+
+/* Reset the whole set; every open member must be in one of @files' groups. */
+static int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
+				      struct pci_slot *slot,
+				      struct file **files, unsigned int count)
+{
+	struct vfio_device_set *dev_set = vdev->vdev.dev_set;
+	struct vfio_pci_member_check check = { .dev_set = dev_set };
+	struct vfio_pci_core_device *cur, *failed = NULL;
+	int ret;
+
+	mutex_lock(&dev_set->lock);
+
+	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_check_member, &check);
+	ret = check.ret;
+	if (ret) {
+		pci_info_ratelimited(vdev->pdev,
+				     "hot reset refused: it reaches a function not bound to a VFIO PCI driver\n");
+		goto out_unlock;
+	}
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (cur->is_open && !vfio_pci_owned(cur, files, count)) {
+			pci_info_ratelimited(vdev->pdev,
+					     "hot reset refused: caller does not own %s\n",
+					     pci_name(cur->pdev));
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+	}
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		ret = pm_runtime_resume_and_get(&cur->pdev->dev);
+		if (ret) {
+			failed = cur;
+			goto out_pm_put;
+		}
+	}
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		down_write_nest_lock(&cur->memory_lock, &dev_set->lock);
+		vfio_pci_zap_bars(cur);
+	}
+
+	ret = pci_reset_bus(vdev->pdev);
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list)
+		up_write(&cur->memory_lock);
+
+out_pm_put:
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (cur == failed)
+			break;
+		pm_runtime_put(&cur->pdev->dev);
+	}
+out_unlock:
+	mutex_unlock(&dev_set->lock);
+	return ret;
+}
+
+/**
+ * vfio_pci_ioctl_hot_reset - VFIO_DEVICE_PCI_HOT_RESET
+ * @vdev: the device
+ * @arg: user's struct vfio_pci_hot_reset with its group fds
+ *
+ * Return: 0 or a negative errno: -EINVAL when the fds do not prove
+ * ownership of every open function the reset reaches.
+ */
+int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
+			     struct vfio_pci_hot_reset __user *arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_pci_hot_reset, count);
+	struct vfio_pci_hot_reset hdr;
+	struct file **files = NULL;
+	struct pci_slot *slot;
+	unsigned int affected = 0, i;
+	s32 *fds = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.flags)
+		return -EINVAL;
+
+	/* The empty-array form belongs to the cdev interface (needs iommufd). */
+	if (!hdr.count)
+		return vfio_device_cdev_opened(&vdev->vdev) ? -EOPNOTSUPP : -EINVAL;
+
+	ret = vfio_pci_reset_scope(vdev->pdev, &slot);
+	if (ret)
+		return ret;
+	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_count_one, &affected);
+
+	/* No more groups than functions, and the array must be all there. */
+	if (hdr.count > affected ||
+	    hdr.argsz - minsz < (size_t)hdr.count * sizeof(*fds))
+		return -EINVAL;
+
+	fds = memdup_array_user(arg->group_fds, hdr.count, sizeof(*fds));
+	if (IS_ERR(fds))
+		return PTR_ERR(fds);
+
+	files = kcalloc(hdr.count, sizeof(*files), GFP_KERNEL);
+	if (!files) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+
+	for (i = 0; i < hdr.count; i++) {
+		files[i] = fget(fds[i]);
+		if (!files[i]) {
+			ret = -EBADF;
+			goto out_put;
+		}
+		if (!vfio_file_is_group(files[i])) {
+			fput(files[i]);
+			files[i] = NULL;
+			ret = -EINVAL;
+			goto out_put;
+		}
+	}
+
+	ret = vfio_pci_dev_set_hot_reset(vdev, slot, files, hdr.count);
+
+out_put:
+	for (i = 0; i < hdr.count && files[i]; i++)
+		fput(files[i]);
+out_free:
+	kfree(files);
+	kfree(fds);
+	return ret;
+}
