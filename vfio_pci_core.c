@@ -1026,25 +1026,20 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_err_handlers);
  * @vdev: the PF
  * @nr_virtfn: VFs wanted; 0 disables SR-IOV
  *
- * Return: the number of VFs enabled, or a negative errno.
+ * VFs of a PF that a user owns may only be handed to someone who proves
+ * they share that user's trust, with the PF's VF token.  Until the core
+ * implements VF tokens it enables no VFs.
+ *
+ * Return: 0 when disabling, else -EOPNOTSUPP.
  */
 int vfio_pci_core_sriov_configure(struct vfio_pci_core_device *vdev,
 				  int nr_virtfn)
 {
-	struct pci_dev *pdev = vdev->pdev;
-	int ret;
-
-	if (!nr_virtfn) {
-		if (pci_vfs_assigned(pdev))
-			return -EPERM;
-		pci_disable_sriov(pdev);
+	if (!nr_virtfn)
 		return 0;
-	}
-	if (pci_num_vf(pdev))
-		return -EBUSY;
-
-	ret = pci_enable_sriov(pdev, nr_virtfn);
-	return ret ? ret : nr_virtfn;
+	pci_info_ratelimited(vdev->pdev,
+			     "not enabling VFs: VF tokens are not implemented yet\n");
+	return -EOPNOTSUPP;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_sriov_configure);
 
