@@ -23,8 +23,11 @@
  * virtual so the chain can be rewritten, its body reads the hardware and
  * ignores writes).  A capability whose table is marked hidden is unlinked
  * from the virtual chain and its bytes read as zero; a hidden first
- * extended capability is replaced by a null header that links to the next.
- * Bytes that belong to no capability read the hardware and ignore writes.
+ * extended capability is replaced by a null header that links to the next,
+ * and an extended space with no capability at all shows a read-only null
+ * header at 0x100.  Bytes that belong to no capability are a scratch area
+ * of the virtual copy: loaded from the hardware at open, then the user's to
+ * read and write, and never written to the hardware.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -207,15 +210,15 @@ static void cfg_pm_changed(struct vfio_pci_core_device *vdev,
 	}
 
 	ret = pci_set_power_state(pdev, state);
-	if (ret) {
+	if (ret)
 		pci_info_ratelimited(pdev, "user's power state change to D%d failed: %d\n",
 				     state, ret);
-		vconfig_set(vdev, pos, 2, old);
-		return;
-	}
-
-	if (state == PCI_D0 && !(new & PCI_PM_CTRL_NO_SOFT_RESET))
+	else if (state == PCI_D0 && !(new & PCI_PM_CTRL_NO_SOFT_RESET))
 		pci_restore_state(pdev);
+
+	/* Show the state the function is really in. */
+	state = pdev->current_state <= PCI_D3hot ? pdev->current_state : PCI_D3hot;
+	vconfig_set(vdev, pos, 2, (new & ~PCI_PM_CTRL_STATE_MASK) | state);
 	vdev->power_low = state != PCI_D0;
 }
 
@@ -299,7 +302,7 @@ static const struct vfio_pci_cfg_field header_fields[] = {
 	  .write = 0xf900, .w1c = 0xf900 },
 	FIELD_RO(PCI_CLASS_REVISION, 4),
 	FIELD_VIRT_RW(PCI_CACHE_LINE_SIZE, 1),
-	FIELD_VIRT_RW(PCI_LATENCY_TIMER, 1),
+	FIELD_RO(PCI_LATENCY_TIMER, 1),
 	FIELD_RO(PCI_HEADER_TYPE, 1),
 	FIELD_RO(PCI_BIST, 1),
 #define BAR_FIELD(n) { .off = PCI_BASE_ADDRESS_0 + 4 * (n), .len = 4, \
@@ -322,11 +325,14 @@ static const struct vfio_pci_cfg_field header_fields[] = {
 
 static const struct vfio_pci_cfg_field pm_fields[] = {
 	FIELD_RO(PCI_PM_PMC, 2),
+	/*
+	 * The power state goes through the PCI core and then shows what the
+	 * function really reached; the data selector reaches the function;
+	 * PME enable is the host's.
+	 */
 	{ .off = PCI_PM_CTRL, .len = 2,
-	  .virt = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE |
-		  PCI_PM_CTRL_NO_SOFT_RESET | PCI_PM_CTRL_DATA_SEL_MASK |
-		  PCI_PM_CTRL_DATA_SCALE_MASK,
-	  .write = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_ENABLE |
+	  .virt = PCI_PM_CTRL_STATE_MASK,
+	  .write = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_DATA_SEL_MASK |
 		   PCI_PM_CTRL_PME_STATUS,
 	  .w1c = PCI_PM_CTRL_PME_STATUS,
 	  .changed = cfg_pm_changed },
@@ -344,14 +350,13 @@ static const struct vfio_pci_cfg_field pm_fields[] = {
 
 static const struct vfio_pci_cfg_field msi32_fields[] = {
 	MSI_FLAGS_FIELD,
-	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_ADDRESS_LO, 4),
 	FIELD_VIRT_RW(PCI_MSI_DATA_32, 2),
-	FIELD_RO(PCI_MSI_DATA_32 + 2, 2),
 };
 
 static const struct vfio_pci_cfg_field msi32_mask_fields[] = {
 	MSI_FLAGS_FIELD,
-	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_ADDRESS_LO, 4),
 	FIELD_VIRT_RW(PCI_MSI_DATA_32, 2),
 	FIELD_RO(PCI_MSI_DATA_32 + 2, 2),
 	FIELD_VIRT_RW(PCI_MSI_MASK_32, 4),
@@ -360,15 +365,14 @@ static const struct vfio_pci_cfg_field msi32_mask_fields[] = {
 
 static const struct vfio_pci_cfg_field msi64_fields[] = {
 	MSI_FLAGS_FIELD,
-	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_ADDRESS_LO, 4),
 	FIELD_VIRT_RW(PCI_MSI_ADDRESS_HI, 4),
 	FIELD_VIRT_RW(PCI_MSI_DATA_64, 2),
-	FIELD_RO(PCI_MSI_DATA_64 + 2, 2),
 };
 
 static const struct vfio_pci_cfg_field msi64_mask_fields[] = {
 	MSI_FLAGS_FIELD,
-	{ .off = PCI_MSI_ADDRESS_LO, .len = 4, .virt = ~0U, .write = ~3U },
+	FIELD_VIRT_RW(PCI_MSI_ADDRESS_LO, 4),
 	FIELD_VIRT_RW(PCI_MSI_ADDRESS_HI, 4),
 	FIELD_VIRT_RW(PCI_MSI_DATA_64, 2),
 	FIELD_RO(PCI_MSI_DATA_64 + 2, 2),
@@ -376,36 +380,37 @@ static const struct vfio_pci_cfg_field msi64_mask_fields[] = {
 	FIELD_HW_RO(PCI_MSI_PENDING_64, 4),
 };
 
+/* MSI-X: the control word shows the hardware; SET_IRQS alone changes it. */
 static const struct vfio_pci_cfg_field msix_fields[] = {
-	{ .off = PCI_MSIX_FLAGS, .len = 2, .virt = ~0U,
-	  .write = PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL },
+	FIELD_HW_RO(PCI_MSIX_FLAGS, 2),
 	FIELD_RO(PCI_MSIX_TABLE, 4),
 	FIELD_RO(PCI_MSIX_PBA, 4),
 };
 
 /*
- * PCI Express: error-reporting enables, relaxed ordering, no-snoop,
- * extended tags and the read request size reach the function; payload
- * size must agree with the fabric and stays virtual, as do link, slot and
- * root controls, which belong to the host.  FLR resets through the PCI
- * core.
+ * PCI Express: error-reporting enables, relaxed ordering, no-snoop and
+ * extended tags reach the function; payload and read request sizes must
+ * agree with the host's fabric settings and stay virtual.  Link, slot and
+ * root controls belong to the host and take no writes.  FLR resets through
+ * the PCI core.
  */
 #define PCIE_DEVCTL_HW	(PCI_EXP_DEVCTL_CERE | PCI_EXP_DEVCTL_NFERE | \
 			 PCI_EXP_DEVCTL_FERE | PCI_EXP_DEVCTL_URRE | \
 			 PCI_EXP_DEVCTL_RELAX_EN | PCI_EXP_DEVCTL_EXT_TAG | \
 			 PCI_EXP_DEVCTL_PHANTOM | PCI_EXP_DEVCTL_AUX_PME | \
-			 PCI_EXP_DEVCTL_NOSNOOP_EN | PCI_EXP_DEVCTL_READRQ)
+			 PCI_EXP_DEVCTL_NOSNOOP_EN)
 
 static const struct vfio_pci_cfg_field pcie_fields[] = {
 	FIELD_RO(PCI_EXP_FLAGS, 2),
 	FIELD_HW_RO(PCI_EXP_DEVCAP, 4),
 	{ .off = PCI_EXP_DEVCTL, .len = 2,
 	  .virt = (u16)~PCIE_DEVCTL_HW,
-	  .write = PCIE_DEVCTL_HW | PCI_EXP_DEVCTL_PAYLOAD | PCI_EXP_DEVCTL_BCR_FLR,
+	  .write = PCIE_DEVCTL_HW | PCI_EXP_DEVCTL_PAYLOAD |
+		   PCI_EXP_DEVCTL_READRQ | PCI_EXP_DEVCTL_BCR_FLR,
 	  .changed = cfg_devctl_changed },
 	{ .off = PCI_EXP_DEVSTA, .len = 2, .write = 0x000f, .w1c = 0x000f },
 	FIELD_HW_RO(PCI_EXP_LNKCAP, 4),
-	FIELD_VIRT_RW(PCI_EXP_LNKCTL, 2),
+	FIELD_HW_RO(PCI_EXP_LNKCTL, 2),
 	FIELD_HW_RO(PCI_EXP_LNKSTA, 2),
 	FIELD_RO(PCI_EXP_SLTCAP, 4),
 	FIELD_RO(PCI_EXP_SLTCTL, 2),
@@ -414,10 +419,10 @@ static const struct vfio_pci_cfg_field pcie_fields[] = {
 	FIELD_RO(PCI_EXP_RTCAP, 2),
 	FIELD_RO(PCI_EXP_RTSTA, 4),
 	FIELD_HW_RO(PCI_EXP_DEVCAP2, 4),
-	FIELD_VIRT_RW(PCI_EXP_DEVCTL2, 2),
+	{ .off = PCI_EXP_DEVCTL2, .len = 2, .write = ~0U },
 	FIELD_HW_RO(PCI_EXP_DEVSTA2, 2),
 	FIELD_HW_RO(PCI_EXP_LNKCAP2, 4),
-	FIELD_VIRT_RW(PCI_EXP_LNKCTL2, 2),
+	FIELD_HW_RO(PCI_EXP_LNKCTL2, 2),
 	FIELD_HW_RO(PCI_EXP_LNKSTA2, 2),
 	FIELD_RO(PCI_EXP_SLTCAP2, 4),
 	FIELD_RO(PCI_EXP_SLTCTL2, 2),
@@ -457,19 +462,18 @@ static unsigned int pcix_length(struct pci_dev *pdev, unsigned int pos)
 }
 
 /*
- * AER: the user clears the error status it handled (write 1 to clear,
- * in hardware) and sees its own masks and severities, which stay virtual:
- * the host's AER policy is the host's.
+ * AER: the user clears the error status it handled (write 1 to clear) and
+ * may set severities and the correctable mask, all in the hardware; the
+ * uncorrectable mask, which decides what reaches the host at all, and the
+ * capability's control stay the host's.
  */
 static const struct vfio_pci_cfg_field aer_fields[] = {
 	{ .off = PCI_ERR_UNCOR_STATUS, .len = 4, .write = ~0U, .w1c = ~0U },
-	FIELD_VIRT_RW(PCI_ERR_UNCOR_MASK, 4),
-	FIELD_VIRT_RW(PCI_ERR_UNCOR_SEVER, 4),
+	FIELD_HW_RO(PCI_ERR_UNCOR_MASK, 4),
+	{ .off = PCI_ERR_UNCOR_SEVER, .len = 4, .write = ~0U },
 	{ .off = PCI_ERR_COR_STATUS, .len = 4, .write = ~0U, .w1c = ~0U },
-	FIELD_VIRT_RW(PCI_ERR_COR_MASK, 4),
-	{ .off = PCI_ERR_CAP, .len = 4,
-	  .virt = PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE,
-	  .write = PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE },
+	{ .off = PCI_ERR_COR_MASK, .len = 4, .write = ~0U },
+	FIELD_HW_RO(PCI_ERR_CAP, 4),
 	FIELD_HW_RO(PCI_ERR_HEADER_LOG, 16),
 };
 
@@ -782,9 +786,16 @@ static void cfg_walk_ecaps(struct vfio_pci_core_device *vdev)
 		pos = next;
 	}
 
-	/* A chain must start at 0x100: stand a null header in for a hidden one. */
-	if (first != PCI_CFG_SPACE_SIZE && vdev->cfg->seg_of[PCI_CFG_SPACE_SIZE] != VFIO_PCI_CFG_NO_SEG)
-		vconfig_set(vdev, PCI_CFG_SPACE_SIZE, 4, first << 20);
+	/*
+	 * A chain must start at 0x100: stand a read-only null header in for a
+	 * hidden first capability, or for an empty chain.
+	 */
+	if (first == PCI_CFG_SPACE_SIZE)
+		return;
+	if (vdev->cfg->seg_of[PCI_CFG_SPACE_SIZE] == VFIO_PCI_CFG_NO_SEG &&
+	    cfg_add_seg(vdev, PCI_CFG_SPACE_SIZE, 4, &unknown_ecap_table))
+		return;
+	vconfig_set(vdev, PCI_CFG_SPACE_SIZE, 4, first << 20);
 }
 
 /* Writable address bits and fixed low bits of each BAR and the ROM BAR. */
@@ -823,12 +834,10 @@ static void cfg_init_bars(struct vfio_pci_core_device *vdev)
 		}
 	}
 
-	res = pci_resource_n(pdev, PCI_ROM_RESOURCE);
-	if (pci_resource_len(pdev, PCI_ROM_RESOURCE) &&
-	    !(res->flags & IORESOURCE_ROM_SHADOW)) {
-		cfg->bar_mask[PCI_STD_NUM_BARS] =
-			(u32)~(pci_resource_len(pdev, PCI_ROM_RESOURCE) - 1) &
-			PCI_ROM_ADDRESS_MASK;
+	/* A shadowed boot ROM sizes as the shadow the ROM region serves. */
+	mask = vfio_pci_rom_size(pdev);
+	if (mask) {
+		cfg->bar_mask[PCI_STD_NUM_BARS] = (u32)~(mask - 1) & PCI_ROM_ADDRESS_MASK;
 		cfg->bar_flags[PCI_STD_NUM_BARS] = 0;
 	} else {
 		vconfig_set(vdev, PCI_ROM_ADDRESS, 4, 0);
@@ -921,8 +930,12 @@ static void cfg_gather_masks(struct vfio_pci_core_device *vdev,
 		const struct vfio_pci_cap_table *t;
 		unsigned int off;
 
-		if (s == VFIO_PCI_CFG_NO_SEG)
-			continue;	/* hardware, read-only */
+		if (s == VFIO_PCI_CFG_NO_SEG) {
+			/* Scratch: virtual and writable. */
+			m->virt |= 0xffU << (8 * b);
+			m->write |= 0xffU << (8 * b);
+			continue;
+		}
 
 		t = cfg->segs[s].table;
 		off = pos + b - cfg->segs[s].start;
@@ -1106,7 +1119,7 @@ ssize_t vfio_pci_config_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 	int ret = 0;
 
 	if (pos >= size || count > size - pos)
-		return -EINVAL;
+		return -EFAULT;
 
 	if (iswrite)
 		down_write(&vdev->memory_lock);

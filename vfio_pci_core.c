@@ -119,6 +119,9 @@ int vfio_pci_core_enable(struct vfio_pci_core_device *vdev)
 		goto err_disable;
 	vdev->reset_works = !ret;
 
+	/* The user turns bus mastering on when it is ready for DMA. */
+	pci_clear_master(pdev);
+
 	pci_save_state(pdev);
 	vdev->pci_saved_state = pci_store_saved_state(pdev);
 	if (!vdev->pci_saved_state)
