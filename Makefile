@@ -21,12 +21,15 @@ obj-$(CONFIG_MLX5_VFIO_PCI) += mlx5/
 
 else
 
-# Newest Debian 6.12 headers the setup step installed, unless the running
-# kernel has a build tree of its own.
+# The running kernel's build tree when it has one, else the Debian 6.12
+# headers the setup step installed (the release the meta package names).
+VM_LIB := tools/testing/vm/lib.sh
+DEB_KVER := $(shell . ./$(VM_LIB) && vm_kernel_release 2>/dev/null)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		    $(lastword $(sort $(wildcard /usr/src/linux-headers-6.12*-amd64))))
-# The kernel image the test VM boots: the one matching KDIR.
-KVER ?= $(patsubst linux-headers-%,%,$(notdir $(KDIR)))
+		    $(if $(DEB_KVER),/usr/src/linux-headers-$(DEB_KVER)))
+# The kernel the test VM boots: always the Debian one, so the modules the
+# VM loads are built against its headers whatever KDIR says.
+VM_KDIR = /usr/src/linux-headers-$(DEB_KVER)
 
 # Out of tree the kernel's own .config decides nothing about us: build every
 # driver of this folder as a module.
@@ -36,7 +39,7 @@ DRIVER ?= both
 VM := tools/testing/vm/run.sh
 SELFTESTS := tools/testing/selftests/vfio
 
-.PHONY: all modules clean setup tests check demo shell sparse kernel-doc
+.PHONY: all modules clean setup tests check demo shell sparse kernel-doc vm-build
 
 all: modules
 
@@ -64,17 +67,30 @@ sparse:
 kernel-doc:
 	@$(KDIR)/scripts/kernel-doc -none -Wall $(wildcard *.c *.h)
 
+# The VM targets run setup first, then a second make (which now sees the
+# installed kernel) builds the modules for the VM's kernel and the tests.
+VM_BUILD = $(MAKE) --no-print-directory vm-build
+
+vm-build:
+	@test -n "$(DEB_KVER)" || { echo "no Debian 6.12 kernel: run make setup"; exit 1; }
+	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) $(OOT_CONFIG) modules
+	$(MAKE) -C $(SELFTESTS)
+
 # The full suite in the test VM, against ours and/or the reference
-# (DRIVER=ours|reference|both).  TEST=name runs one test program.
-check: setup modules tests
+# (DRIVER=ours|reference|both).  TEST=name runs one test program,
+# DEVICE=BDF restricts it to one function.
+check: setup
+	@$(VM_BUILD)
 	$(VM) --driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
 		$(if $(DEVICE),--device $(DEVICE))
 
-demo: setup modules tests
+demo: setup
+	@$(VM_BUILD)
 	$(VM) --demo
 
-# An interactive shell in the test VM with our modules built.
-shell: setup modules tests
+# An interactive shell in the test VM with our modules loaded.
+shell: setup
+	@$(VM_BUILD)
 	$(VM) --shell --driver $(if $(filter both,$(DRIVER)),ours,$(DRIVER))
 
 endif

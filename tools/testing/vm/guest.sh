@@ -1,0 +1,307 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs inside the test VM (chrooted into the host's root, see init): loads a
+# lane's modules (ours or the reference), binds the device zoo to vfio-pci,
+# runs the test programs, unbinds and unloads, and checks the kernel log.
+#
+# Every result goes to the console and, one line each, to $run/results
+# ("pass|fail|skip <lane> <name>"), which the host runner counts.  The last
+# line written there is "done": without it the host knows the guest died.
+set -u
+
+run=$1
+# shellcheck source=/dev/null
+. "$run/config"
+
+tests_dir=$VM_REPO/tools/testing/selftests/vfio
+results=$run/results
+: > "$results"
+
+# Only emergencies on the console; the log itself is read from dmesg.
+dmesg -n 1
+ulimit -l unlimited
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# Log lines that fail a run whatever the tests said.
+BAD_LOG='WARNING:|BUG:|kernel BUG|Oops|KFENCE:|general protection|soft lockup|hard LOCKUP|hung_task|blocked for more than|rcu_.*stall|UBSAN:|list_add corruption|list_del corruption|refcount_t:|Kernel panic|Call Trace:'
+# Taint flags our modules are expected to set: O (out of tree), E (unsigned).
+TAINT_OK=$((4096 | 8192))
+
+result()	# pass|fail|skip lane name [comment]
+{
+	local status=$1 lane=$2 name=$3 comment=${4:-}
+	local word=ok
+
+	[ "$status" = fail ] && word="not ok"
+	[ "$status" = skip ] && comment="# SKIP $comment"
+	echo "[$lane] $word $name${comment:+ $comment}"
+	echo "$status $lane $name" >> "$results"
+}
+
+zoo_bdfs()
+{
+	awk '!/^#/ && NF >= 3 && $1 != "-" { print $1 }' "$VM_REPO/tools/testing/vm/zoo"
+}
+
+driver_of()
+{
+	local link=/sys/bus/pci/devices/$1/driver
+
+	[ -e "$link" ] && basename "$(readlink -f "$link")"
+}
+
+bind_vfio()
+{
+	local bdf=$1 dev=/sys/bus/pci/devices/$1
+
+	echo vfio-pci > "$dev/driver_override" || return 1
+	if [ -e "$dev/driver" ] && [ "$(driver_of "$bdf")" != vfio-pci ]; then
+		echo "$bdf" > "$dev/driver/unbind" || return 1
+	fi
+	[ -e "$dev/driver" ] || echo "$bdf" > /sys/bus/pci/drivers_probe
+	[ "$(driver_of "$bdf")" = vfio-pci ]
+}
+
+unbind_vfio()
+{
+	local bdf=$1 dev=/sys/bus/pci/devices/$1
+
+	if [ "$(driver_of "$bdf")" = vfio-pci ]; then
+		echo "$bdf" > "$dev/driver/unbind" || return 1
+	fi
+	echo > "$dev/driver_override"
+}
+
+# The stock VFIO core modules, then the lane's vfio-pci-core and vfio-pci.
+load_lane()
+{
+	modprobe -a vfio vfio_iommu_type1 irqbypass || return 1
+	case "$1" in
+	ours)
+		insmod "$VM_REPO/vfio-pci-core.ko" &&
+			insmod "$VM_REPO/vfio-pci.ko"
+		;;
+	reference)
+		modprobe vfio-pci
+		;;
+	esac
+}
+
+# Binds every zoo function (or just $VM_DEVICE); one result for all.
+bind_zoo()
+{
+	local lane=$1 bdf bad=
+
+	for bdf in ${VM_DEVICE:-$(zoo_bdfs)}; do
+		if [ ! -e "/sys/bus/pci/devices/$bdf" ]; then
+			bad="$bad $bdf(absent)"
+		elif ! bind_vfio "$bdf"; then
+			bad="$bad $bdf($(driver_of "$bdf"))"
+		fi
+	done
+	if [ -n "$bad" ]; then
+		echo "[$lane] # not bound to vfio-pci:$bad"
+		result fail "$lane" zoo_binds_to_vfio_pci
+		return 1
+	fi
+	result pass "$lane" zoo_binds_to_vfio_pci
+}
+
+unload_lane()
+{
+	local lane=$1 bdf bad=
+
+	for bdf in $(zoo_bdfs); do
+		unbind_vfio "$bdf" || bad="$bad $bdf"
+	done
+	[ -n "$bad" ] && echo "[$lane] # unbind failed:$bad"
+	if [ -z "$bad" ] && rmmod vfio_pci vfio_pci_core; then
+		result pass "$lane" module_unloads_after_unbind
+	else
+		lsmod | grep vfio | sed "s/^/[$lane] # /"
+		result fail "$lane" module_unloads_after_unbind
+	fi
+}
+
+# Counts one program's TAP output (top-level lines only) into results.
+count_tap()
+{
+	local lane=$1 name=$2 out=$3 rc=$4 counts planned seen p f s
+
+	counts=$(awk '
+		/^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; hasplan = 1;
+				 if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) skipall = 1; next }
+		/^not ok/ { f++; n++; next }
+		/^ok/ { if ($0 ~ /# *[Ss][Kk][Ii][Pp]/) s++; else p++; n++; next }
+		END { printf "%d %d %d %d %d %d\n", p, f, s, n, hasplan ? plan : -1, skipall }
+	' "$out")
+	read -r p f s seen planned skipall <<< "$counts"
+
+	local i
+	for ((i = 0; i < p; i++)); do echo "pass $lane $name" >> "$results"; done
+	for ((i = 0; i < f; i++)); do echo "fail $lane $name" >> "$results"; done
+	for ((i = 0; i < s; i++)); do echo "skip $lane $name" >> "$results"; done
+
+	if [ "$planned" = 0 ] && [ "$skipall" = 1 ]; then
+		result skip "$lane" "$name" "$(sed -n 's/^1\.\.0 *# *[Ss][Kk][Ii][Pp] *//p' "$out")"
+		return
+	fi
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		result fail "$lane" "$name" "# timed out after ${VM_TIMEOUT}s"
+	elif [ "$planned" = -1 ]; then
+		result fail "$lane" "$name" "# printed no TAP plan (exit $rc)"
+	elif [ "$seen" != "$planned" ]; then
+		result fail "$lane" "$name" "# planned $planned results, printed $seen (exit $rc)"
+	elif [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		result fail "$lane" "$name" "# exited $rc with no failed case"
+	else
+		echo "[$lane] # $name: $p passed, $f failed, $s skipped"
+	fi
+}
+
+run_tests()
+{
+	local lane=$1 prog name out rc
+
+	for prog in "$tests_dir"/*_test; do
+		[ -x "$prog" ] || continue
+		name=$(basename "$prog")
+		[ -n "$VM_TEST" ] && [ "$name" != "$VM_TEST" ] && continue
+		out=$run/$lane.$name.tap
+		echo "[$lane] # running $name"
+		(
+			cd "$tests_dir" || exit 1
+			VFIO_TEST_DRIVER=$lane VFIO_TEST_DEVICE=$VM_DEVICE \
+				exec timeout -k 5 "$VM_TIMEOUT" "$prog"
+		) > "$out" 2>&1
+		rc=$?
+		sed "s/^/[$lane] /" "$out"
+		count_tap "$lane" "$name" "$out" "$rc"
+	done
+}
+
+# The kernel log of one lane: everything printed since $1 lines in.
+check_log()
+{
+	local lane=$1 from=$2 taint0=$3 taint log
+
+	log=$run/$lane.dmesg
+
+	dmesg | tail -n +"$((from + 1))" > "$log"
+	taint=$(cat /proc/sys/kernel/tainted)
+	if grep -Eq "$BAD_LOG" "$log"; then
+		grep -E -m 20 "$BAD_LOG" "$log" | sed "s/^/[$lane] # /"
+		result fail "$lane" guest_kernel_log_clean "# see $log"
+	elif (( (taint & ~taint0) & ~TAINT_OK )); then
+		echo "[$lane] # kernel taint went from $taint0 to $taint"
+		result fail "$lane" guest_kernel_log_clean "# tainted $taint"
+	else
+		result pass "$lane" guest_kernel_log_clean
+	fi
+}
+
+run_lane()
+{
+	local lane=$1 from taint0
+
+	from=$(dmesg | wc -l)
+	taint0=$(cat /proc/sys/kernel/tainted)
+	echo "[$lane] # lane $lane: $(uname -r)"
+	if load_lane "$lane"; then
+		result pass "$lane" module_loads
+		bind_zoo "$lane" && run_tests "$lane"
+		unload_lane "$lane"
+	else
+		result fail "$lane" module_loads
+	fi
+	check_log "$lane" "$from" "$taint0"
+}
+
+demo()
+{
+	local edu nvme
+
+	edu=$(awk '$2 == "edu" { print $1; exit }' "$VM_REPO/tools/testing/vm/zoo")
+	nvme=$(awk '$2 == "nvme" { print $1; exit }' "$VM_REPO/tools/testing/vm/zoo")
+	echo "demo: loading our vfio-pci-core.ko and vfio-pci.ko"
+	load_lane ours || { result fail ours module_loads; return; }
+	for bdf in "$edu" "$nvme"; do
+		bind_vfio "$bdf" || { result fail ours "binds_$bdf"; return; }
+		echo "demo: $bdf ($(cat /sys/bus/pci/devices/$bdf/vendor):$(cat /sys/bus/pci/devices/$bdf/device)) -> vfio-pci, group $(basename "$(readlink /sys/bus/pci/devices/$bdf/iommu_group)")"
+	done
+	echo
+	echo "demo: a VFIO client on the edu device (BAR0 mmap, registers, config space)"
+	if "$tests_dir/vfio_demo" "$edu"; then
+		result pass ours demo_vfio_client_on_edu
+	else
+		result fail ours demo_vfio_client_on_edu
+	fi
+	echo
+	echo "demo: QEMU's userspace NVMe driver through VFIO: write 1 MiB, read it back"
+	# QEMU 7.2's userspace NVMe driver sometimes never polls its interrupt
+	# eventfd and waits forever (seen on the reference driver as often as
+	# on ours: the eventfd holds the count, the main loop does not watch
+	# it).  Give each try 20 s and try again.
+	for try in 1 2 3 4 5; do
+		if timeout -k 2 20 qemu-io -f raw -c 'write -P 0xab 0 1M' \
+			-c 'read -P 0xab 0 1M' "nvme://$nvme/1" < /dev/null; then
+			result pass ours demo_qemu_nvme_through_vfio
+			break
+		fi
+		echo "demo: qemu-io try $try did not finish (QEMU-side hang, see guest.sh); again"
+		[ "$try" = 5 ] && result fail ours demo_qemu_nvme_through_vfio
+	done
+	unload_lane ours
+}
+
+case "$VM_MODE" in
+check)
+	for lane in $VM_DRIVERS; do
+		run_lane "$lane"
+	done
+	;;
+demo)
+	from=$(dmesg | wc -l)
+	taint0=$(cat /proc/sys/kernel/tainted)
+	demo
+	check_log ours "$from" "$taint0"
+	;;
+exec)
+	lane=$VM_DRIVERS
+	from=$(dmesg | wc -l)
+	taint0=$(cat /proc/sys/kernel/tainted)
+	if load_lane "$lane" && bind_zoo "$lane"; then
+		echo "[$lane] # exec: $VM_EXEC"
+		(cd "$tests_dir" && VFIO_TEST_DRIVER=$lane \
+			timeout -k 5 "$VM_TIMEOUT" bash -c "$VM_EXEC")
+		rc=$?
+		if [ "$rc" = 0 ]; then
+			result pass "$lane" exec_command
+		else
+			result fail "$lane" exec_command "# exit $rc"
+		fi
+	fi
+	unload_lane "$lane"
+	check_log "$lane" "$from" "$taint0"
+	;;
+shell)
+	lane=$VM_DRIVERS
+	from=$(dmesg | wc -l)
+	taint0=$(cat /proc/sys/kernel/tainted)
+	load_lane "$lane" && bind_zoo "$lane"
+	cat <<EOF
+
+Test VM shell: $lane vfio-pci loaded, the zoo bound to it.
+  repo:   $VM_REPO (read-only under a tmpfs overlay)
+  tests:  cd $tests_dir && VFIO_TEST_DRIVER=$lane ./vfio_device_info_test
+  leave:  exit (the VM powers off)
+
+EOF
+	export VFIO_TEST_DRIVER=$lane
+	setsid -c bash -i
+	unload_lane "$lane"
+	check_log "$lane" "$from" "$taint0"
+	;;
+esac
+echo done >> "$results"

@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boots Debian's 6.12 kernel in QEMU (TCG, q35, emulated Intel IOMMU) with the
+# device zoo of ./zoo, the host's root shared read-only as the guest's root,
+# and runs guest.sh there: the selftests against our modules and/or the
+# reference, the demo, or an interactive shell.  Prints every result and a
+# closing line "N passed, N failed, N skipped"; exits 1 when anything failed.
+#
+# QEMU always ends: it runs under a hard timeout, the guest powers itself off,
+# and the runner kills it on any exit of its own.
+set -euo pipefail
+
+here=$(dirname "$(readlink -f "$0")")
+repo=$(cd "$here/../../.." && pwd)
+. "$here/lib.sh"
+
+usage()
+{
+	cat <<EOF
+usage: $0 [options]
+  --driver D      ours, reference or both (default both; shell: ours)
+  --test NAME     run only this test program (e.g. vfio_device_info_test)
+  --device BDF    bind and test only this function (e.g. 0000:00:03.0)
+  --timeout S     per-test timeout in the guest (default 180)
+  --vm-timeout S  hard limit on the whole VM (default 1500)
+  --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
+  --demo          run the demo instead of the tests
+  --exec CMD      run a shell command in the VM with the zoo bound (first lane)
+  --shell         an interactive shell in the VM (quit the shell to power off)
+  --keep          keep the run directory (logs) even when everything passed
+EOF
+	exit "${1:-2}"
+}
+
+driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--driver) driver=${2:?}; shift ;;
+	--test) test=${2:?}; shift ;;
+	--device) device=${2:?}; shift ;;
+	--timeout) timeout=${2:?}; shift ;;
+	--vm-timeout) vm_timeout=${2:?}; shift ;;
+	--kernel) rel=${2:?}; shift ;;
+	--demo) mode=demo ;;
+	--shell) mode=shell ;;
+	--exec) mode=exec; exec=${2:?}; shift ;;
+	--keep) keep=1 ;;
+	-h|--help) usage 0 ;;
+	*) usage ;;
+	esac
+	shift
+done
+
+case "$driver" in
+ours|reference) lanes=$driver ;;
+both) lanes="ours reference" ;;
+*) usage ;;
+esac
+case "$mode" in shell|exec) [ "$driver" = both ] && lanes=ours ;; esac
+[ "$mode" = demo ] && lanes=ours
+
+[ -n "$rel" ] || rel=$(vm_kernel_release) || vm_die "no $VM_META_IMAGE installed; run 'make setup'"
+kernel=/boot/vmlinuz-$rel
+moddir=/lib/modules/$rel
+[ -r "$kernel" ] || vm_die "$kernel missing; run 'make setup'"
+for f in vfio-pci-core.ko vfio-pci.ko; do
+	[ -e "$repo/$f" ] || vm_die "$repo/$f not built; run 'make'"
+done
+if [ "$(modinfo -F vermagic "$repo/vfio-pci-core.ko" | cut -d' ' -f1)" != "$rel" ]; then
+	vm_die "vfio-pci-core.ko was not built for $rel (KDIR=/usr/src/linux-headers-$rel)"
+fi
+
+# ---- the initramfs: busybox, the 9p and overlay modules, ./init ----------
+initrd_for()
+{
+	local key out tmp m f
+
+	key=$( (cat "$here/init"; echo "$rel"; /bin/busybox 2>&1 | head -n1) | sha256sum | cut -c1-16)
+	out=$VM_CACHE/initrd-$rel-$key.cpio.gz
+	if [ ! -s "$out" ]; then
+		mkdir -p "$VM_CACHE"
+		tmp=$(mktemp -d "$VM_CACHE/initrd.XXXXXX")
+		mkdir -p "$tmp"/{bin,dev,proc,sys,mods,newroot}
+		cp /bin/busybox "$tmp/bin/busybox"
+		cp "$here/init" "$tmp/init"
+		chmod 755 "$tmp/init"
+		for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+			f=$(find "$moddir/kernel" -name "$m.ko*" | head -n1)
+			[ -n "$f" ] || vm_die "no $m module in $moddir"
+			case "$f" in
+			*.xz) xz -dc "$f" > "$tmp/mods/$m.ko" ;;
+			*.zst) zstd -dqc "$f" > "$tmp/mods/$m.ko" ;;
+			*) cp "$f" "$tmp/mods/$m.ko" ;;
+			esac
+		done
+		(cd "$tmp" && find . | cpio -o -H newc --quiet | gzip -1) > "$out.tmp"
+		mv "$out.tmp" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+initrd=$(initrd_for)
+
+# ---- the run directory: config in, logs and results out ------------------
+mkdir -p "$VM_CACHE/runs"
+run=$(mktemp -d "$VM_CACHE/runs/$(date +%Y%m%d-%H%M%S).XXXX")
+cat > "$run/config" <<EOF
+VM_REPO='$repo'
+VM_MODE='$mode'
+VM_DRIVERS='$lanes'
+VM_TEST='$test'
+VM_DEVICE='$device'
+VM_TIMEOUT='$timeout'
+EOF
+printf 'VM_EXEC=%q\n' "$exec" >> "$run/config"
+qemu-img create -q -f raw "$run/nvme.img" 64M
+
+# ---- QEMU ----------------------------------------------------------------
+zoo_args=()
+while read -r bdf kind args; do
+	case "$bdf" in ''|'#'*) continue ;; esac
+	# shellcheck disable=SC2206
+	zoo_args+=(${args//@NVME_IMG@/$run/nvme.img})
+done < "$here/zoo"
+
+qemu=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2G -smp 2
+	-nodefaults -no-reboot -display none -vga none -net none
+	-device intel-iommu,intremap=on
+	"${zoo_args[@]}"
+	-fsdev "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap"
+	-device "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot,addr=10.0"
+	-fsdev "local,id=run,path=$run,security_model=none"
+	-device "virtio-9p-pci,fsdev=run,mount_tag=run,addr=11.0"
+	-monitor "unix:$run/monitor.sock,server=on,wait=off"
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M vfio_vm.run=$run")
+
+qpid=
+cleanup()
+{
+	[ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start=$(date +%s)
+echo "vm: $rel, lanes: $lanes, mode: $mode, logs: $run"
+if [ "$mode" = shell ]; then
+	# The serial console on this terminal; Ctrl-A x also quits QEMU.
+	timeout --foreground -k 10 "$vm_timeout" "${qemu[@]}" -serial mon:stdio || true
+else
+	timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial stdio < /dev/null \
+		> >(tee "$run/console.log") 2>&1 &
+	qpid=$!
+	vmrc=0
+	wait "$qpid" || vmrc=$?
+	qpid=
+	[ "$vmrc" = 124 ] && echo "vm: QEMU killed after ${vm_timeout}s"
+fi
+elapsed=$(( $(date +%s) - start ))
+
+# ---- the count -----------------------------------------------------------
+results=$run/results
+touch "$results"
+passed=$(grep -c '^pass ' "$results" || true)
+failed=$(grep -c '^fail ' "$results" || true)
+skipped=$(grep -c '^skip ' "$results" || true)
+if ! grep -qx done "$results"; then
+	echo "not ok vm_finished # the guest did not finish (crash, panic or timeout); see $run/console.log"
+	failed=$((failed + 1))
+fi
+if [ "$mode" = check ] && [ "$failed" = 0 ] && [ "$passed" = 0 ]; then
+	echo "not ok tests_ran # no result at all"
+	failed=1
+fi
+[ -e "$run/console.log" ] && cp "$run/console.log" "$VM_CACHE/last-console.log"
+if [ "$failed" = 0 ] && [ -z "$keep" ] && [ "$mode" != shell ]; then
+	rm -rf "$run"
+	echo "vm: ${elapsed}s; console log in $VM_CACHE/last-console.log"
+else
+	echo "vm: ${elapsed}s; logs in $run"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+# Keep only the last few runs that were kept.
+ls -1d "$VM_CACHE"/runs/*/ 2>/dev/null | head -n -10 | xargs -r rm -rf
+[ "$failed" = 0 ]

@@ -1,0 +1,55 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Installs from Debian's archive everything the build and the test VM need.
+# The exact 6.12 kernel is whatever the meta packages point at today; it is
+# resolved, never written down.  Idempotent: when every package is present
+# it checks and returns without touching the network.
+set -euo pipefail
+
+here=$(dirname "$(readlink -f "$0")")
+. "$here/lib.sh"
+
+# Build, sparse, the VM (qemu, busybox initramfs, 9p/overlay from the image's
+# modules), nvme backing file (qemu-img), clients in the VM (qemu-io),
+# decompressing modules (xz), building the initramfs (cpio), and the tools the
+# tests and scripts call (lspci, modprobe, timeout, awk).
+PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils
+      busybox-static qemu-system-x86 qemu-utils
+      "$VM_META_IMAGE" "$VM_META_HEADERS")
+
+missing()
+{
+	local p
+
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+need=$(missing "${PKGS[@]}")
+if [ -n "$need" ]; then
+	[ "$(id -u)" = 0 ] || vm_die "setup needs root to install:" $need
+	echo "setup: installing" $need
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need
+fi
+
+rel=$(vm_kernel_release) || vm_die "cannot resolve the kernel behind $VM_META_IMAGE"
+# The metas can move ahead of a previously installed release: make sure the
+# exact image and headers they name are both present.
+need=$(missing "linux-image-$rel" "linux-headers-$rel")
+if [ -n "$need" ]; then
+	echo "setup: installing" $need
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
+fi
+
+[ -r "/boot/vmlinuz-$rel" ] || vm_die "/boot/vmlinuz-$rel missing after install"
+[ -d "/usr/src/linux-headers-$rel" ] || vm_die "/usr/src/linux-headers-$rel missing after install"
+[ -e "/lib/modules/$rel/kernel/drivers/vfio/vfio.ko.xz" ] ||
+	[ -e "/lib/modules/$rel/kernel/drivers/vfio/vfio.ko" ] ||
+	vm_die "the $rel image has no vfio module"
+echo "setup: kernel $rel ready"
