@@ -194,14 +194,28 @@ static void cfg_bar_changed(struct vfio_pci_core_device *vdev,
 	vconfig_set(vdev, pos, 4, (new & keep) | vdev->cfg->bar_flags[i]);
 }
 
+/* PMCSR PowerState field values, in order: D0, D1, D2, D3hot. */
+static const pci_power_t pm_field_state[] = { PCI_D0, PCI_D1, PCI_D2, PCI_D3hot };
+
+static u32 pm_state_field(pci_power_t state)
+{
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(pm_field_state); i++)
+		if (pm_field_state[i] == state)
+			return i;
+	return 3;	/* D3cold and unknown read as D3hot */
+}
+
 static void cfg_pm_changed(struct vfio_pci_core_device *vdev,
 			   unsigned int pos, u32 old, u32 new)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	pci_power_t state = new & PCI_PM_CTRL_STATE_MASK;
+	u32 field = new & PCI_PM_CTRL_STATE_MASK;
+	pci_power_t state = pm_field_state[field];
 	int ret;
 
-	if (state == (old & PCI_PM_CTRL_STATE_MASK))
+	if (field == (old & PCI_PM_CTRL_STATE_MASK))
 		return;
 
 	if (state != PCI_D0) {
@@ -211,15 +225,15 @@ static void cfg_pm_changed(struct vfio_pci_core_device *vdev,
 
 	ret = pci_set_power_state(pdev, state);
 	if (ret)
-		pci_info_ratelimited(pdev, "user's power state change to D%d failed: %d\n",
-				     state, ret);
+		pci_info_ratelimited(pdev, "user's power state change to D%u failed: %d\n",
+				     field, ret);
 	else if (state == PCI_D0 && !(new & PCI_PM_CTRL_NO_SOFT_RESET))
 		pci_restore_state(pdev);
 
 	/* Show the state the function is really in. */
-	state = pdev->current_state <= PCI_D3hot ? pdev->current_state : PCI_D3hot;
-	vconfig_set(vdev, pos, 2, (new & ~PCI_PM_CTRL_STATE_MASK) | state);
-	vdev->power_low = state != PCI_D0;
+	field = pm_state_field(pdev->current_state);
+	vconfig_set(vdev, pos, 2, (new & ~PCI_PM_CTRL_STATE_MASK) | field);
+	vdev->power_low = field != 0;
 }
 
 static void cfg_devctl_changed(struct vfio_pci_core_device *vdev,
