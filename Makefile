@@ -39,7 +39,7 @@ DRIVER ?= both
 VM := tools/testing/vm/run.sh
 SELFTESTS := tools/testing/selftests/vfio
 
-.PHONY: all modules clean setup tests check demo shell sparse kernel-doc vm-build
+.PHONY: all modules clean setup tests check fuzz demo shell sparse kernel-doc vm-build
 
 all: modules
 
@@ -83,6 +83,14 @@ check: setup
 	@$(VM_BUILD)
 	$(VM) --driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
 		$(if $(DEVICE),--device $(DEVICE))
+
+# The config-space fuzzer at full length (make check runs a short one).
+FUZZ_ITERATIONS ?= 1000000
+fuzz: setup
+	@$(VM_BUILD)
+	$(VM) --driver $(if $(filter both,$(DRIVER)),ours,$(DRIVER)) \
+		--test vfio_config_fuzz_test --timeout 5400 --vm-timeout 6000 \
+		--env VFIO_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(if $(DEVICE),--device $(DEVICE))
 
 demo: setup
 	@$(VM_BUILD)

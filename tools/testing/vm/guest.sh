@@ -17,6 +17,14 @@ run=$1
 tests_dir=$VM_REPO/tools/testing/selftests/vfio
 results=$run/results
 : > "$results"
+# Tests may leave files for later lanes here (the differential tests record
+# the reference's view in its lane and compare ours against it).
+export VFIO_TEST_ARTIFACTS=$run/artifacts
+mkdir -p "$VFIO_TEST_ARTIFACTS"
+# Extra settings for the tests (run.sh --env NAME=VALUE).
+for assignment in ${VM_ENV:-}; do
+	export "${assignment?}"
+done
 
 # Only emergencies on the console; the log itself is read from dmesg.
 dmesg -n 1

@@ -22,6 +22,7 @@ usage: $0 [options]
   --driver D      ours, reference or both (default both; shell: ours)
   --test NAME     run only this test program (e.g. vfio_device_info_test)
   --device BDF    bind and test only this function (e.g. 0000:00:03.0)
+  --env NAME=VAL  set NAME for the test programs (repeatable)
   --timeout S     per-test timeout in the guest (default 180)
   --vm-timeout S  hard limit on the whole VM (default 1500)
   --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
@@ -33,13 +34,14 @@ EOF
 	exit "${1:-2}"
 }
 
-driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec=
+driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--driver) driver=${2:?}; shift ;;
 	--test) test=${2:?}; shift ;;
 	--device) device=${2:?}; shift ;;
 	--timeout) timeout=${2:?}; shift ;;
+	--env) envs="$envs ${2:?}"; shift ;;
 	--vm-timeout) vm_timeout=${2:?}; shift ;;
 	--kernel) rel=${2:?}; shift ;;
 	--demo) mode=demo ;;
@@ -54,7 +56,8 @@ done
 
 case "$driver" in
 ours|reference) lanes=$driver ;;
-both) lanes="ours reference" ;;
+# The reference first: differential tests record its view, then compare.
+both) lanes="reference ours" ;;
 *) usage ;;
 esac
 case "$mode" in shell|exec) [ "$driver" = both ] && lanes=ours ;; esac
@@ -112,6 +115,7 @@ VM_DRIVERS='$lanes'
 VM_TEST='$test'
 VM_DEVICE='$device'
 VM_TIMEOUT='$timeout'
+VM_ENV='$envs'
 EOF
 printf 'VM_EXEC=%q\n' "$exec" >> "$run/config"
 qemu-img create -q -f raw "$run/nvme.img" 64M
@@ -184,5 +188,5 @@ else
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 # Keep only the last few runs that were kept.
-ls -1d "$VM_CACHE"/runs/*/ 2>/dev/null | head -n -10 | xargs -r rm -rf
+find "$VM_CACHE/runs" -mindepth 1 -maxdepth 1 -type d | sort | head -n -10 | xargs -r rm -rf
 [ "$failed" = 0 ]
