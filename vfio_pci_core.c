@@ -13,8 +13,10 @@
 #include <linux/eventfd.h>
 #include <linux/file.h>
 #include <linux/mm.h>
+#include <linux/huge_mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/pfn_t.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -667,28 +669,72 @@ void vfio_pci_memory_lock_and_zap(struct vfio_pci_core_device *vdev)
 	vfio_pci_zap_bars(vdev);
 }
 
-static vm_fault_t vfio_pci_mmap_fault(struct vm_fault *vmf)
+/*
+ * Fills the user's mapping of a BAR with one entry of 2^@order pages: a
+ * PTE, or a PMD/PUD where the architecture maps PFNs that large and the
+ * user address, the BAR address and the VMA all line up.  The entry is
+ * inserted only while memory_lock (held for read) says the user may touch
+ * the device; otherwise the access gets SIGBUS.  A huge request that does
+ * not fit falls back to smaller entries.
+ */
+static vm_fault_t vfio_pci_mmap_huge_fault(struct vm_fault *vmf,
+					  unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct vfio_pci_core_device *vdev = vma->vm_private_data;
-	u64 off = (u64)vmf->pgoff << PAGE_SHIFT;
+	unsigned long size = PAGE_SIZE << order;
+	unsigned long addr = ALIGN_DOWN(vmf->address, size);
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	int bar = VFIO_PCI_OFFSET_TO_INDEX(off);
 	unsigned long pfn;
 	vm_fault_t ret = VM_FAULT_SIGBUS;
 
-	pfn = (pci_resource_start(vdev->pdev, bar) + (off & VFIO_PCI_OFFSET_MASK))
-		>> PAGE_SHIFT;
+	/* The BAR page that backs @addr. */
+	pfn = ((pci_resource_start(vdev->pdev, bar) + (off & VFIO_PCI_OFFSET_MASK))
+	       >> PAGE_SHIFT) + ((addr - vma->vm_start) >> PAGE_SHIFT);
+
+	if (order && (addr < vma->vm_start || addr + size > vma->vm_end ||
+		      !IS_ALIGNED(pfn, 1UL << order)))
+		return VM_FAULT_FALLBACK;
 
 	down_read(&vdev->memory_lock);
-	if (vfio_pci_memory_enabled(vdev) && !vdev->power_low)
-		ret = vmf_insert_pfn(vma, vmf->address, pfn);
-	up_read(&vdev->memory_lock);
+	if (!vfio_pci_memory_enabled(vdev) || vdev->power_low)
+		goto out;
 
+	switch (order) {
+	case 0:
+		ret = vmf_insert_pfn(vma, vmf->address, pfn);
+		break;
+#ifdef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+	case PMD_ORDER:
+		ret = vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					 vmf->flags & FAULT_FLAG_WRITE);
+		break;
+#endif
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+	case PUD_ORDER:
+		ret = vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV),
+					 vmf->flags & FAULT_FLAG_WRITE);
+		break;
+#endif
+	default:
+		ret = VM_FAULT_FALLBACK;
+	}
+out:
+	up_read(&vdev->memory_lock);
 	return ret;
+}
+
+static vm_fault_t vfio_pci_mmap_fault(struct vm_fault *vmf)
+{
+	return vfio_pci_mmap_huge_fault(vmf, 0);
 }
 
 static const struct vm_operations_struct vfio_pci_mmap_ops = {
 	.fault = vfio_pci_mmap_fault,
+#ifdef CONFIG_ARCH_SUPPORTS_HUGE_PFNMAP
+	.huge_fault = vfio_pci_mmap_huge_fault,
+#endif
 };
 
 /**

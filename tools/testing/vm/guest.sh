@@ -170,12 +170,13 @@ count_tap()
 
 run_tests()
 {
-	local lane=$1 prog name out rc
+	local lane=$1 prog name out rc found=
 
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
 		name=$(basename "$prog")
 		[ -n "$VM_TEST" ] && [ "$name" != "$VM_TEST" ] && continue
+		found=1
 		out=$run/$lane.$name.tap
 		echo "[$lane] # running $name"
 		(
@@ -187,6 +188,7 @@ run_tests()
 		sed "s/^/[$lane] /" "$out"
 		count_tap "$lane" "$name" "$out" "$rc"
 	done
+	[ -n "$found" ] || result fail "$lane" "${VM_TEST:-selftests}" "# no such test program in $tests_dir"
 }
 
 # The kernel log of one lane: everything printed since $1 lines in.
