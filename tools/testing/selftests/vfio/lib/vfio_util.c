@@ -975,3 +975,98 @@ void vfio_run_cases(const struct vfio_test_case *cases, size_t count,
 	}
 	tap_finish();
 }
+
+/* ---- Config-space writes: what sticks and what reaches the hardware ----- */
+
+int pci_config_sysfs_read8(const char *bdf, uint32_t off, uint8_t *val)
+{
+	return pci_config_sysfs_read(bdf, off, val, 1);
+}
+
+int pci_config_sysfs_read16(const char *bdf, uint32_t off, uint16_t *val)
+{
+	uint16_t le;
+	int ret;
+
+	ret = pci_config_sysfs_read(bdf, off, &le, 2);
+	if (!ret)
+		*val = le16toh(le);
+	return ret;
+}
+
+int pci_config_sysfs_read32(const char *bdf, uint32_t off, uint32_t *val)
+{
+	uint32_t le;
+	int ret;
+
+	ret = pci_config_sysfs_read(bdf, off, &le, 4);
+	if (!ret)
+		*val = le32toh(le);
+	return ret;
+}
+
+int vfio_config_access(struct vfio_dev *dev, bool write, uint32_t off,
+		       void *buf, size_t len)
+{
+	const struct vfio_region_info *r =
+		&dev->regions[VFIO_PCI_CONFIG_REGION_INDEX];
+	ssize_t n;
+
+	if (write)
+		n = pwrite(dev->fd, buf, len, r->offset + off);
+	else
+		n = pread(dev->fd, buf, len, r->offset + off);
+	return n < 0 ? -errno : (int)n;
+}
+
+int vfio_config_update16(struct vfio_dev *dev, uint32_t off, uint16_t clear,
+			 uint16_t set)
+{
+	uint16_t val;
+	int ret;
+
+	ret = vfio_config_read16(dev, off, &val);
+	if (ret)
+		return ret;
+	return vfio_config_write16(dev, off, (val & ~clear) | set);
+}
+
+int pci_first_bar_with(const char *bdf, uint64_t flags)
+{
+	struct pci_resource res[PCI_SYSFS_RESOURCES];
+	int n, bar;
+
+	n = pci_resources(bdf, res);
+	if (n < 0)
+		return n;
+	for (bar = 0; bar < 6 && bar < n; bar++)
+		if ((res[bar].flags & flags) == flags && pci_resource_size(&res[bar]))
+			return bar;
+	return -ENOENT;
+}
+
+int pci_ext_capabilities(const char *bdf, uint16_t *offsets, int max)
+{
+	unsigned int pos = 0x100, hops;
+	long long size = pci_config_sysfs_size(bdf);
+	uint32_t hdr;
+	int ret, count = 0;
+
+	if (size < 0)
+		return size;
+	if (size <= 0x100)
+		return 0;
+	/* Each header takes 4 of 3840 bytes: more hops than that is a loop. */
+	for (hops = 0; pos >= 0x100 && hops < 960; hops++) {
+		ret = pci_config_sysfs_read32(bdf, pos, &hdr);
+		if (ret)
+			return ret;
+		if (!hdr || hdr == 0xffffffff)
+			break;
+		if (count < max)
+			offsets[count] = pos;
+		count++;
+		pos = (hdr >> 20) & ~3u;
+	}
+	return count;
+}

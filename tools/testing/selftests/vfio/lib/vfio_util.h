@@ -230,4 +230,36 @@ void vfio_run_cases(const struct vfio_test_case *cases, size_t count,
 		    void (*after_device)(const struct pci_func *f))
 	__attribute__((noreturn));
 
+/* ---- Config-space writes: what sticks and what reaches the hardware ----- */
+
+/* sysfs config at @off, little-endian: what the PCI core reads from the device. */
+int pci_config_sysfs_read8(const char *bdf, uint32_t off, uint8_t *val);
+int pci_config_sysfs_read16(const char *bdf, uint32_t off, uint16_t *val);
+int pci_config_sysfs_read32(const char *bdf, uint32_t off, uint32_t *val);
+
+/*
+ * One pread (@write false) or pwrite of @len bytes at @off in the config
+ * region.  Returns the byte count the kernel gave (a short transfer stays
+ * short) or -errno, so a test sees exactly what the driver answered.
+ */
+int vfio_config_access(struct vfio_dev *dev, bool write, uint32_t off,
+		       void *buf, size_t len);
+
+/* Read-modify-write of a 16-bit config register: clears @clear, sets @set. */
+int vfio_config_update16(struct vfio_dev *dev, uint32_t off, uint16_t clear,
+			 uint16_t set);
+
+/*
+ * Lowest BAR (0-5) whose sysfs resource has all of @flags (PCI_RES_MEM,
+ * PCI_RES_IO, ...) and a non-zero size, or -ENOENT.
+ */
+int pci_first_bar_with(const char *bdf, uint64_t flags);
+
+/*
+ * Walks the extended capability list from 0x100 in sysfs config, storing
+ * up to @max offsets.  Returns how many capabilities there are (0 for a
+ * conventional function or an empty list) or -errno.
+ */
+int pci_ext_capabilities(const char *bdf, uint16_t *offsets, int max);
+
 #endif /* VFIO_SELFTEST_VFIO_UTIL_H */
