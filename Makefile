@@ -9,7 +9,7 @@
 ifneq ($(KERNELRELEASE),)
 
 vfio-pci-core-y := vfio_pci_core.o vfio_pci_intrs.o vfio_pci_rdwr.o vfio_pci_config.o \
-		  vfio_pci_reset.o
+		  vfio_pci_reset.o vfio_pci_power.o vfio_pci_sriov.o
 vfio-pci-core-$(CONFIG_VFIO_PCI_ZDEV_KVM) += vfio_pci_zdev.o
 obj-$(CONFIG_VFIO_PCI_CORE) += vfio-pci-core.o
 

@@ -146,6 +146,7 @@ int vfio_pci_core_enable(struct vfio_pci_core_device *vdev)
 	vdev->has_dyn_msix = pci_msix_can_alloc_dyn(pdev);
 	vdev->has_vga = vfio_pci_vga_enabled(pdev);
 	vfio_pci_probe_mmaps(vdev);
+	vfio_pci_vf_open(vdev);
 	vdev->is_open = true;
 
 	return 0;
@@ -226,6 +227,10 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 
 	lockdep_assert_held(&vdev->vdev.dev_set->lock);
 	vdev->is_open = false;
+
+	/* A user's low power request ends with its use of the device. */
+	vfio_pci_low_power_exit(vdev);
+	vfio_pci_vf_close(vdev);
 
 	/* No user mapping may outlive the user's access to the device. */
 	vfio_pci_memory_lock_and_zap(vdev);
@@ -521,22 +526,9 @@ static int vfio_pci_ioctl_reset(struct vfio_pci_core_device *vdev)
 	return ret;
 }
 
-/**
- * vfio_pci_core_ioctl - the device fd's ioctls
- * @core_vdev: the device
- * @cmd: VFIO_DEVICE_* ioctl number
- * @arg: user pointer to the ioctl's argument
- *
- * Return: 0 or a positive result on success, else a negative errno;
- * -ENOTTY for an ioctl the core does not implement.
- */
-long vfio_pci_core_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
-			 unsigned long arg)
+static long vfio_pci_core_do_ioctl(struct vfio_pci_core_device *vdev,
+				   unsigned int cmd, void __user *uarg)
 {
-	struct vfio_pci_core_device *vdev =
-		container_of(core_vdev, struct vfio_pci_core_device, vdev);
-	void __user *uarg = (void __user *)arg;
-
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
 		return vfio_pci_ioctl_get_info(vdev, uarg);
@@ -558,6 +550,30 @@ long vfio_pci_core_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 		return -ENOTTY;
 	}
 }
+
+/**
+ * vfio_pci_core_ioctl - the device fd's ioctls
+ * @core_vdev: the device
+ * @cmd: VFIO_DEVICE_* ioctl number
+ * @arg: user pointer to the ioctl's argument
+ *
+ * Return: 0 or a positive result on success, else a negative errno;
+ * -ENOTTY for an ioctl the core does not implement.
+ */
+long vfio_pci_core_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+			 unsigned long arg)
+{
+	struct vfio_pci_core_device *vdev =
+		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+	void __user *uarg = (void __user *)arg;
+	bool pm_held;
+	long ret;
+
+	pm_held = vfio_pci_pm_access_begin(vdev);
+	ret = vfio_pci_core_do_ioctl(vdev, cmd, uarg);
+	vfio_pci_pm_access_end(vdev, pm_held);
+	return ret;
+}
 EXPORT_SYMBOL_GPL(vfio_pci_core_ioctl);
 
 /**
@@ -567,20 +583,35 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_ioctl);
  * @arg: user pointer to the feature's data
  * @argsz: size of the feature's data
  *
+ * The core implements the low power features (LOW_POWER_ENTRY, _ENTRY_WITH_
+ * WAKEUP, _EXIT) and, on an SR-IOV PF, PCI_VF_TOKEN.
+ *
  * Return: 0 or a negative errno; -ENOTTY for a feature the core lacks.
  */
 int vfio_pci_core_ioctl_feature(struct vfio_device *device, u32 flags,
 				void __user *arg, size_t argsz)
 {
-	return -ENOTTY;
+	struct vfio_pci_core_device *vdev =
+		container_of(device, struct vfio_pci_core_device, vdev);
+
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
+		return vfio_pci_feature_low_power(vdev, flags, arg, argsz);
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		return vfio_pci_feature_vf_token(vdev, flags, arg, argsz);
+	default:
+		return -ENOTTY;
+	}
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_ioctl_feature);
 
 /* ------------------------------------------------------------------ */
 /* read, write, mmap                                                   */
 
-static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char __user *buf,
-			   size_t count, loff_t *ppos, bool iswrite)
+static ssize_t vfio_pci_do_rw(struct vfio_pci_core_device *vdev, char __user *buf,
+			      size_t count, loff_t *ppos, bool iswrite)
 {
 	unsigned int index = VFIO_PCI_OFFSET_TO_INDEX(*ppos);
 	struct vfio_pci_region *region;
@@ -605,6 +636,16 @@ static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 		region = &vdev->region[index - VFIO_PCI_NUM_FIXED_REGIONS];
 		return region->ops->rw(vdev, buf, count, ppos, iswrite);
 	}
+}
+
+static ssize_t vfio_pci_rw(struct vfio_pci_core_device *vdev, char __user *buf,
+			   size_t count, loff_t *ppos, bool iswrite)
+{
+	bool pm_held = vfio_pci_pm_access_begin(vdev);
+	ssize_t ret = vfio_pci_do_rw(vdev, buf, count, ppos, iswrite);
+
+	vfio_pci_pm_access_end(vdev, pm_held);
+	return ret;
 }
 
 /**
@@ -698,7 +739,8 @@ static vm_fault_t vfio_pci_mmap_huge_fault(struct vm_fault *vmf,
 		return VM_FAULT_FALLBACK;
 
 	down_read(&vdev->memory_lock);
-	if (!vfio_pci_memory_enabled(vdev) || vdev->power_low)
+	if (!vfio_pci_memory_enabled(vdev) || vdev->power_low ||
+	    READ_ONCE(vdev->pm_engaged))
 		goto out;
 
 	switch (order) {
@@ -830,17 +872,16 @@ int vfio_pci_core_match(struct vfio_device *core_vdev, char *buf)
 	const char *name = pci_name(vdev->pdev);
 	size_t len = strlen(name);
 
+	int ret;
+
 	if (strncmp(buf, name, len))
 		return 0;
-	if (!buf[len])
-		return 1;
-	if (buf[len] != ' ')
+	if (buf[len] && buf[len] != ' ')
 		return 0;
 
-	/* Only SR-IOV functions take options (a VF token); this is not one. */
-	pci_info_ratelimited(vdev->pdev, "options given for a device that takes none: \"%s\"\n",
-			     buf + len + 1);
-	return -EINVAL;
+	/* The only option a name may carry is an SR-IOV VF token. */
+	ret = vfio_pci_check_vf_token(vdev, buf[len] ? buf + len + 1 : NULL);
+	return ret ? ret : 1;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_match);
 
@@ -909,6 +950,7 @@ int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
 	mutex_init(&vdev->cfg_lock);
 	mutex_init(&vdev->ioeventfds_lock);
 	INIT_LIST_HEAD(&vdev->ioeventfds_list);
+	mutex_init(&vdev->pm_lock);
 
 	return 0;
 }
@@ -926,6 +968,7 @@ void vfio_pci_core_release_dev(struct vfio_device *core_vdev)
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
 	mutex_destroy(&vdev->ioeventfds_lock);
+	mutex_destroy(&vdev->pm_lock);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_release_dev);
 
@@ -975,6 +1018,10 @@ int vfio_pci_core_register_device(struct vfio_pci_core_device *vdev)
 		return ret;
 	dev_set_drvdata(dev, vdev);
 
+	ret = vfio_pci_sriov_init(vdev);
+	if (ret)
+		return ret;
+
 	/*
 	 * The PCI core holds a runtime PM reference across probe; dropping it
 	 * lets the idle function suspend.  With idle D3 disabled we keep it.
@@ -996,6 +1043,7 @@ err_pm:
 		pm_runtime_get_noresume(dev);
 		pm_runtime_forbid(dev);
 	}
+	vfio_pci_sriov_exit(vdev);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_register_device);
@@ -1004,13 +1052,16 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_register_device);
  * vfio_pci_core_unregister_device - undo vfio_pci_core_register_device()
  * @vdev: the device
  *
- * Called from the driver's remove.  Waits until every user has closed the
- * device (asking them through the request channel).
+ * Called from the driver's remove.  Disables SR-IOV on a PF, then waits
+ * until every user has closed the device (asking them through the request
+ * channel).
  */
 void vfio_pci_core_unregister_device(struct vfio_pci_core_device *vdev)
 {
 	struct device *dev = &vdev->pdev->dev;
 
+	/* VFs first: their users are asked to let go before the PF's are. */
+	vfio_pci_sriov_exit(vdev);
 	vfio_unregister_group_dev(&vdev->vdev);
 
 	if (vdev->idle_d3) {
@@ -1021,24 +1072,7 @@ void vfio_pci_core_unregister_device(struct vfio_pci_core_device *vdev)
 EXPORT_SYMBOL_GPL(vfio_pci_core_unregister_device);
 
 /* ------------------------------------------------------------------ */
-/* power management, errors, SR-IOV                                    */
-
-static int vfio_pci_runtime_suspend(struct device *dev)
-{
-	/* The PCI core saves state and picks the D-state after this. */
-	return 0;
-}
-
-static int vfio_pci_runtime_resume(struct device *dev)
-{
-	return 0;
-}
-
-/* Documented in vfio_pci_core.h. */
-const struct dev_pm_ops vfio_pci_core_pm_ops = {
-	SET_RUNTIME_PM_OPS(vfio_pci_runtime_suspend, vfio_pci_runtime_resume, NULL)
-};
-EXPORT_SYMBOL_GPL(vfio_pci_core_pm_ops);
+/* errors                                                              */
 
 /**
  * vfio_pci_core_aer_err_detected - the AER error_detected handler
@@ -1069,28 +1103,6 @@ const struct pci_error_handlers vfio_pci_core_err_handlers = {
 	.error_detected = vfio_pci_core_aer_err_detected,
 };
 EXPORT_SYMBOL_GPL(vfio_pci_core_err_handlers);
-
-/**
- * vfio_pci_core_sriov_configure - change the number of VFs of a PF
- * @vdev: the PF
- * @nr_virtfn: VFs wanted; 0 disables SR-IOV
- *
- * VFs of a PF that a user owns may only be handed to someone who proves
- * they share that user's trust, with the PF's VF token.  Until the core
- * implements VF tokens it enables no VFs.
- *
- * Return: 0 when disabling, else -EOPNOTSUPP.
- */
-int vfio_pci_core_sriov_configure(struct vfio_pci_core_device *vdev,
-				  int nr_virtfn)
-{
-	if (!nr_virtfn)
-		return 0;
-	pci_info_ratelimited(vdev->pdev,
-			     "not enabling VFs: VF tokens are not implemented yet\n");
-	return -EOPNOTSUPP;
-}
-EXPORT_SYMBOL_GPL(vfio_pci_core_sriov_configure);
 
 static int __init vfio_pci_core_init(void)
 {

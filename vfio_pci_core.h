@@ -15,6 +15,7 @@
 #include <linux/interrupt.h>
 #include <linux/irqbypass.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -24,6 +25,7 @@ struct vfio_pci_core_device;
 struct vfio_pci_region;
 struct vfio_pci_cfg;
 struct vfio_pci_irq_ctx;
+struct vfio_pci_sriov;
 
 /*
  * Each region lives at its own window of the device fd: the region index
@@ -98,6 +100,11 @@ struct vfio_pci_region {
  *    register's INTx-disable bit against config writes;
  *  - @ioeventfds_lock guards the ioeventfd list; taken outside memory_lock
  *    (an ioeventfd's own write takes memory_lock for read, without it).
+ *  - @pm_lock guards the user's low power request (@pm_engaged and its
+ *    wake-up eventfd).  It is taken by the runtime PM resume callback, so
+ *    nothing that holds it may wait for a runtime resume; it nests
+ *    outside memory_lock.
+ *  - the SR-IOV state of a PF (@sriov) has a mutex of its own, innermost.
  */
 struct vfio_pci_core_device {
 	struct vfio_device		vdev;
@@ -140,6 +147,15 @@ struct vfio_pci_core_device {
 	bool				idle_d3;
 	bool				power_low;
 	u8				*vconfig;
+
+	struct mutex			pm_lock;
+	bool				pm_engaged;
+	bool				pm_intx_masked;
+	struct eventfd_ctx		*pm_wake_trigger;
+
+	struct vfio_pci_sriov		*sriov;
+	struct notifier_block		sriov_nb;
+	bool				vf_counted;
 };
 
 /* ->init/->release of the driver's vfio_device_ops */

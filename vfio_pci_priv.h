@@ -56,6 +56,22 @@ int vfio_pci_ioctl_hot_reset_info(struct vfio_pci_core_device *vdev,
 int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 			     struct vfio_pci_hot_reset __user *arg);
 
+/* vfio_pci_power.c */
+bool vfio_pci_pm_access_begin(struct vfio_pci_core_device *vdev);
+void vfio_pci_pm_access_end(struct vfio_pci_core_device *vdev, bool held);
+void vfio_pci_low_power_exit(struct vfio_pci_core_device *vdev);
+int vfio_pci_feature_low_power(struct vfio_pci_core_device *vdev, u32 flags,
+			       void __user *arg, size_t argsz);
+
+/* vfio_pci_sriov.c */
+int vfio_pci_sriov_init(struct vfio_pci_core_device *vdev);
+void vfio_pci_sriov_exit(struct vfio_pci_core_device *vdev);
+int vfio_pci_check_vf_token(struct vfio_pci_core_device *vdev, const char *opts);
+void vfio_pci_vf_open(struct vfio_pci_core_device *vdev);
+void vfio_pci_vf_close(struct vfio_pci_core_device *vdev);
+int vfio_pci_feature_vf_token(struct vfio_pci_core_device *vdev, u32 flags,
+			      void __user *arg, size_t argsz);
+
 /* vfio_pci_core.c */
 void vfio_pci_zap_bars(struct vfio_pci_core_device *vdev);
 void vfio_pci_memory_lock_and_zap(struct vfio_pci_core_device *vdev);
