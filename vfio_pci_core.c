@@ -189,29 +189,34 @@ static void vfio_pci_release_regions(struct vfio_pci_core_device *vdev)
 /*
  * Put the function back as it was before its user had it: reset it when
  * nobody else holds the device lock (an unbind in progress does), then load
- * the config state saved at open.
+ * the config state saved at open.  Returns whether the function was reset;
+ * if not, its device set is reset once nobody uses any of it.
  */
-static void vfio_pci_reset_and_restore(struct vfio_pci_core_device *vdev)
+static bool vfio_pci_reset_and_restore(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
+	bool reset = false;
 
 	if (vdev->pci_saved_state) {
 		pci_load_and_free_saved_state(pdev, &vdev->pci_saved_state);
 	} else {
 		pci_warn(pdev, "no saved config state, device left as the user had it\n");
-		return;
+		return false;
 	}
 
 	if (vdev->reset_works && device_trylock(&pdev->dev)) {
 		if (pci_cfg_access_trylock(pdev)) {
 			if (__pci_reset_function_locked(pdev))
 				pci_dbg(pdev, "reset on release failed\n");
+			else
+				reset = true;
 			pci_cfg_access_unlock(pdev);
 		}
 		device_unlock(&pdev->dev);
 	}
 
 	pci_restore_state(pdev);
+	return reset;
 }
 
 /**
@@ -219,7 +224,9 @@ static void vfio_pci_reset_and_restore(struct vfio_pci_core_device *vdev)
  * @vdev: the device
  *
  * Tears down interrupts, mappings and regions, resets the function and
- * restores its saved state, and lets it go idle.
+ * restores its saved state, and lets it go idle.  A function that could not
+ * be reset on its own is reset with the rest of its device set (slot or bus
+ * reset) once no function of the set is open any more.
  */
 void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 {
@@ -244,9 +251,11 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 	vfio_pci_config_free(vdev);
 
 	pci_disable_device(pdev);
-	vfio_pci_reset_and_restore(vdev);
+	vdev->needs_reset = !vfio_pci_reset_and_restore(vdev);
 
 	pm_runtime_put(&pdev->dev);
+
+	vfio_pci_dev_set_reset_on_release(vdev->vdev.dev_set);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_disable);
 

@@ -156,6 +156,7 @@ struct vfio_pci_core_device {
 	struct vfio_pci_sriov		*sriov;
 	struct notifier_block		sriov_nb;
 	bool				vf_counted;
+	bool				needs_reset;
 };
 
 /* ->init/->release of the driver's vfio_device_ops */

@@ -55,6 +55,7 @@ int vfio_pci_ioctl_hot_reset_info(struct vfio_pci_core_device *vdev,
 				  struct vfio_pci_hot_reset_info __user *arg);
 int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 			     struct vfio_pci_hot_reset __user *arg);
+void vfio_pci_dev_set_reset_on_release(struct vfio_device_set *dev_set);
 
 /* vfio_pci_power.c */
 bool vfio_pci_pm_access_begin(struct vfio_pci_core_device *vdev);

@@ -238,8 +238,11 @@ static int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 
 	ret = pci_reset_bus(vdev->pdev);
 
-	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list)
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (!ret)
+			cur->needs_reset = false;
 		up_write(&cur->memory_lock);
+	}
 
 out_pm_put:
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
@@ -323,4 +326,61 @@ out_free:
 	kfree(files);
 	kfree(fds);
 	return ret;
+}
+
+/**
+ * vfio_pci_dev_set_reset_on_release - reset a device set nobody uses
+ * @dev_set: the set of a device its last user just closed; lock held
+ *
+ * A function without a reset of its own is left as its user had it when
+ * closed.  Once no function of the set is open, a slot or bus reset
+ * reaches all of them; do it if one of them needs it and the reset touches
+ * nothing outside the set.
+ */
+void vfio_pci_dev_set_reset_on_release(struct vfio_device_set *dev_set)
+{
+	struct vfio_pci_member_check check = { .dev_set = dev_set };
+	struct vfio_pci_core_device *cur, *pick = NULL, *failed = NULL;
+	struct pci_slot *slot;
+	int ret;
+
+	lockdep_assert_held(&dev_set->lock);
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (cur->is_open)
+			return;
+		if (cur->needs_reset)
+			pick = cur;
+	}
+	if (!pick || vfio_pci_reset_scope(pick->pdev, &slot))
+		return;
+
+	vfio_pci_for_each_affected(pick->pdev, slot, vfio_pci_check_member, &check);
+	if (check.ret)
+		return;
+
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (pm_runtime_resume_and_get(&cur->pdev->dev)) {
+			failed = cur;
+			goto out_pm_put;
+		}
+	}
+
+	ret = pci_reset_bus(pick->pdev);
+	if (ret) {
+		pci_dbg(pick->pdev, "%s reset on release failed: %d\n",
+			slot ? "slot" : "bus", ret);
+	} else {
+		pci_info(pick->pdev, "%s reset on release of its device set\n",
+			 slot ? "slot" : "bus");
+		list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list)
+			cur->needs_reset = false;
+	}
+
+out_pm_put:
+	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
+		if (cur == failed)
+			break;
+		pm_runtime_put(&cur->pdev->dev);
+	}
 }
