@@ -116,6 +116,7 @@ VM_TEST='$test'
 VM_DEVICE='$device'
 VM_TIMEOUT='$timeout'
 VM_ENV='$envs'
+VM_HOST_CHANNEL='$run/host'
 EOF
 printf 'VM_EXEC=%q\n' "$exec" >> "$run/config"
 qemu-img create -q -f raw "$run/nvme.img" 64M
@@ -140,27 +141,42 @@ qemu=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2G -smp 2
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M vfio_vm.run=$run")
 
-qpid=
+qpid= chpid=
 cleanup()
 {
 	[ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
+	[ -n "$chpid" ] && kill "$chpid" 2>/dev/null
 	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The guest's requests to the monitor (AER injection, hot-unplug): see
+# host-channel.sh.  It stops by itself when QEMU or this script is gone.
+start_host_channel()
+{
+	"$here/host-channel.sh" "$run/host" "$run/monitor.sock" "$here/zoo" "$@" \
+		</dev/null >/dev/null 2>&1 &
+	chpid=$!
+}
+
 start=$(date +%s)
 echo "vm: $rel, lanes: $lanes, mode: $mode, logs: $run"
+mkdir -p "$run/host"
 if [ "$mode" = shell ]; then
+	start_host_channel $$
 	# The serial console on this terminal; Ctrl-A x also quits QEMU.
 	timeout --foreground -k 10 "$vm_timeout" "${qemu[@]}" -serial mon:stdio || true
 else
 	timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial stdio < /dev/null \
 		> >(tee "$run/console.log") 2>&1 &
 	qpid=$!
+	start_host_channel $$ "$qpid"
 	vmrc=0
 	wait "$qpid" || vmrc=$?
 	qpid=
+	kill "$chpid" 2>/dev/null || true
+	chpid=
 	[ "$vmrc" = 124 ] && echo "vm: QEMU killed after ${vm_timeout}s"
 fi
 elapsed=$(( $(date +%s) - start ))

@@ -13,8 +13,9 @@ here=$(dirname "$(readlink -f "$0")")
 # Build, sparse, the VM (qemu, busybox initramfs, 9p/overlay from the image's
 # modules), nvme backing file (qemu-img), clients in the VM (qemu-io),
 # decompressing modules (xz), building the initramfs (cpio), and the tools the
-# tests and scripts call (lspci, modprobe, timeout, awk).
-PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils
+# tests and scripts call (lspci, modprobe, timeout, awk), and socat for the
+# host channel to QEMU's monitor (host-channel.sh).
+PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils socat
       busybox-static qemu-system-x86 qemu-utils
       "$VM_META_IMAGE" "$VM_META_HEADERS")
 
