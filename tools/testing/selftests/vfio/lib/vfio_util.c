@@ -1070,3 +1070,33 @@ int pci_ext_capabilities(const char *bdf, uint16_t *offsets, int max)
 	}
 	return count;
 }
+
+static struct vfio_dev shared_dev = {
+	.fd = -1, .group_fd = -1, .container_fd = -1,
+};
+
+int vfio_shared_dev_open(const char *bdf, struct vfio_dev **out)
+{
+	int ret;
+
+	if (shared_dev.fd >= 0 && strcmp(shared_dev.bdf, bdf))
+		vfio_shared_dev_close();
+	if (shared_dev.fd < 0) {
+		ret = vfio_dev_open(&shared_dev, bdf);
+		if (ret)
+			return ret;
+	}
+	*out = &shared_dev;
+	return 0;
+}
+
+void vfio_shared_dev_close(void)
+{
+	vfio_dev_close(&shared_dev);
+}
+
+void vfio_shared_dev_release(const struct pci_func *f)
+{
+	(void)f;
+	vfio_shared_dev_close();
+}

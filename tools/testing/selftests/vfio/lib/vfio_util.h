@@ -262,4 +262,16 @@ int pci_first_bar_with(const char *bdf, uint64_t flags);
  */
 int pci_ext_capabilities(const char *bdf, uint16_t *offsets, int max);
 
+/*
+ * One open device shared by the cases a program runs on a function, for
+ * programs where opening and closing per case (each resets the function,
+ * slow under TCG) would dominate.  vfio_shared_dev_open() opens @bdf on first
+ * use, closing another function's device, and returns the open one in *out;
+ * vfio_shared_dev_close() really closes it.  Pass vfio_shared_dev_release as
+ * the after_device of vfio_run_cases() so no device stays open.
+ */
+int vfio_shared_dev_open(const char *bdf, struct vfio_dev **out);
+void vfio_shared_dev_close(void);
+void vfio_shared_dev_release(const struct pci_func *f);
+
 #endif /* VFIO_SELFTEST_VFIO_UTIL_H */
