@@ -38,6 +38,8 @@ OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m
 DRIVER ?= both
 VM := tools/testing/vm/run.sh
 SELFTESTS := tools/testing/selftests/vfio
+# A variant driver built on our core, for vfio_variant_test.
+VARIANT := $(SELFTESTS)/variant
 
 .PHONY: all modules clean setup tests check fuzz demo shell sparse kernel-doc vm-build
 
@@ -48,6 +50,7 @@ modules:
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(VARIANT) clean
 	$(MAKE) -C $(SELFTESTS) clean
 
 # Install every host package the build and the test VM need (idempotent).
@@ -74,6 +77,8 @@ VM_BUILD = $(MAKE) --no-print-directory vm-build
 vm-build:
 	@test -n "$(DEB_KVER)" || { echo "no Debian 6.12 kernel: run make setup"; exit 1; }
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) $(OOT_CONFIG) modules
+	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(VARIANT) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(SELFTESTS)
 
 # The full suite in the test VM, against ours and/or the reference
