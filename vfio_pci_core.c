@@ -643,7 +643,7 @@ static ssize_t vfio_pci_do_rw(struct vfio_pci_core_device *vdev, char __user *bu
 		return vfio_pci_vga_rw(vdev, buf, count, ppos, iswrite);
 	default:
 		region = &vdev->region[index - VFIO_PCI_NUM_FIXED_REGIONS];
-		return region->ops->rw(vdev, buf, count, ppos, iswrite);
+		return region->ops->rw(vdev, region, buf, count, ppos, iswrite);
 	}
 }
 

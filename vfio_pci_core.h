@@ -39,14 +39,15 @@ struct vfio_pci_sriov;
 
 /**
  * struct vfio_pci_regops - how a device-specific region is accessed
- * @rw: read or write @count bytes at @ppos (the file offset, region index
- *	included); returns the bytes done or a negative errno.
+ * @rw: read or write @count bytes of @region at @ppos (the file offset,
+ *	region index included); returns the bytes done or a negative errno.
  * @release: free @region's data when the device is closed; may be NULL.
  * @mmap: map the region into @vma; NULL when the region cannot be mapped.
  * @add_capability: add region-info capabilities beyond the region type.
  */
 struct vfio_pci_regops {
-	ssize_t	(*rw)(struct vfio_pci_core_device *vdev, char __user *buf,
+	ssize_t	(*rw)(struct vfio_pci_core_device *vdev,
+		      struct vfio_pci_region *region, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
 	void	(*release)(struct vfio_pci_core_device *vdev,
 			   struct vfio_pci_region *region);

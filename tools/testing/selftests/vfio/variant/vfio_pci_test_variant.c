@@ -34,9 +34,8 @@
  * @scratch: the scratch region's memory while the device is open, else NULL
  *
  * @scratch is set in the open path and cleared by the region's release op,
- * both under the device set's lock; read/write only run on an open device.
- * The region's ->rw gets no region, so the driver keeps its own pointer
- * rather than reading the core's private region table.
+ * both under the device set's lock, so the next open can tell whether the
+ * core released the region; read/write use the region's own data.
  */
 struct test_variant_device {
 	struct vfio_pci_core_device	core;
@@ -54,10 +53,11 @@ to_test_variant(struct vfio_pci_core_device *vdev)
  * own bytes; the buffer lives until close, after the last read or write.
  */
 static ssize_t test_variant_scratch_rw(struct vfio_pci_core_device *vdev,
+				       struct vfio_pci_region *region,
 				       char __user *buf, size_t count,
 				       loff_t *ppos, bool iswrite)
 {
-	u8 *scratch = to_test_variant(vdev)->scratch;
+	u8 *scratch = region->data;
 	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
 	unsigned long left;
 
