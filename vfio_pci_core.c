@@ -53,7 +53,12 @@ static bool vfio_pci_vga_enabled(struct pci_dev *pdev)
 	       vfio_pci_is_vga(pdev);
 }
 
-/* Memory BARs of at least a page that start on a page may be mapped. */
+/*
+ * Memory BARs that start on a page may be mapped.  A BAR smaller than a
+ * page is mapped as a whole page, so the rest of that page is reserved in
+ * the BAR's parent window first: nothing else may ever be placed there.
+ * Without the reservation the BAR is not mapped.
+ */
 static void vfio_pci_probe_mmaps(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -61,12 +66,44 @@ static void vfio_pci_probe_mmaps(struct vfio_pci_core_device *vdev)
 
 	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
 		struct resource *res = pci_resource_n(pdev, bar);
+		resource_size_t len = pci_resource_len(pdev, bar);
+		struct resource *pad;
 
-		vdev->bar_mmap_ok[bar] =
-			IS_ENABLED(CONFIG_VFIO_PCI_MMAP) &&
-			(res->flags & IORESOURCE_MEM) &&
-			pci_resource_len(pdev, bar) >= PAGE_SIZE &&
-			PAGE_ALIGNED(res->start);
+		vdev->bar_mmap_ok[bar] = false;
+		if (!IS_ENABLED(CONFIG_VFIO_PCI_MMAP) || !len ||
+		    !(res->flags & IORESOURCE_MEM) || !PAGE_ALIGNED(res->start))
+			continue;
+		if (len >= PAGE_SIZE) {
+			vdev->bar_mmap_ok[bar] = true;
+			continue;
+		}
+
+		pad = kzalloc(sizeof(*pad), GFP_KERNEL_ACCOUNT);
+		if (!pad)
+			continue;
+		pad->name = "vfio sub-page BAR reservation";
+		pad->start = res->start + len;
+		pad->end = res->start + PAGE_SIZE - 1;
+		pad->flags = IORESOURCE_MEM;
+		if (!res->parent || request_resource(res->parent, pad)) {
+			kfree(pad);
+			continue;
+		}
+		vdev->bar_pad[bar] = pad;
+		vdev->bar_mmap_ok[bar] = true;
+	}
+}
+
+static void vfio_pci_release_mmap_pads(struct vfio_pci_core_device *vdev)
+{
+	int bar;
+
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (!vdev->bar_pad[bar])
+			continue;
+		release_resource(vdev->bar_pad[bar]);
+		kfree(vdev->bar_pad[bar]);
+		vdev->bar_pad[bar] = NULL;
 	}
 }
 
@@ -138,6 +175,7 @@ int vfio_pci_core_enable(struct vfio_pci_core_device *vdev)
 	if (vdev->pci_2_3)
 		pci_intx(pdev, 1);
 
+	vdev->power_low = false;
 	ret = vfio_pci_config_init(vdev);
 	if (ret)
 		goto err_free_state;
@@ -242,12 +280,18 @@ void vfio_pci_core_disable(struct vfio_pci_core_device *vdev)
 	/* No user mapping may outlive the user's access to the device. */
 	vfio_pci_memory_lock_and_zap(vdev);
 	pci_clear_master(pdev);
+	/* A function the user left in a low D-state comes back to D0. */
+	if (vdev->power_low) {
+		pci_set_power_state(pdev, PCI_D0);
+		vdev->power_low = false;
+	}
 	up_write(&vdev->memory_lock);
 
 	vfio_pci_ioeventfds_release(vdev);
 	vfio_pci_irqs_teardown(vdev);
 	vfio_pci_release_regions(vdev);
 	vfio_pci_unmap_bars(vdev);
+	vfio_pci_release_mmap_pads(vdev);
 	vfio_pci_config_free(vdev);
 
 	pci_disable_device(pdev);
@@ -793,7 +837,8 @@ static const struct vm_operations_struct vfio_pci_mmap_ops = {
  * @core_vdev: the device
  * @vma: the new mapping; its offset selects the region
  *
- * Memory BARs of at least a page can be mapped, shared, in whole pages.
+ * Memory BARs that start on a page can be mapped, shared, in whole pages;
+ * a BAR smaller than a page is mapped as its page.
  * Pages are filled in on fault and revoked whenever the user may not touch
  * the device's memory (decode off, reset, low power).
  *

@@ -114,6 +114,7 @@ struct vfio_pci_core_device {
 	/* private: to the core */
 	void __iomem			*barmap[PCI_STD_NUM_BARS];
 	bool				bar_mmap_ok[PCI_STD_NUM_BARS];
+	struct resource			*bar_pad[PCI_STD_NUM_BARS];
 	struct vfio_pci_cfg		*cfg;
 	struct pci_saved_state		*pci_saved_state;
 	struct vfio_pci_region		*region;

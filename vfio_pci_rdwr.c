@@ -200,11 +200,6 @@ static bool vfio_pci_mem_ok(struct vfio_pci_core_device *vdev)
 	return vfio_pci_memory_enabled(vdev) && !vdev->power_low;
 }
 
-static bool vfio_pci_io_ok(struct vfio_pci_core_device *vdev)
-{
-	return (vdev->vconfig[PCI_COMMAND] & PCI_COMMAND_IO) && !vdev->power_low;
-}
-
 static bool vfio_pci_always_ok(struct vfio_pci_core_device *vdev)
 {
 	return !vdev->power_low;
@@ -219,8 +214,10 @@ static bool vfio_pci_always_ok(struct vfio_pci_core_device *vdev)
  * @iswrite: direction
  *
  * The MSI-X table is left to the interrupt code: reads of it give 0xff and
- * writes to it are dropped.  Accesses fail with -EIO while the user has
- * decode of the BAR's kind turned off or the function is in low power.
+ * writes to it are dropped.  Memory BAR accesses fail with -EIO while the
+ * user has memory decode off; any access fails while the function is in
+ * low power.  I/O port BARs do not depend on I/O decode: with decode off a
+ * port access reaches nothing.
  *
  * Return: bytes done or a negative errno.
  */
@@ -251,7 +248,7 @@ ssize_t vfio_pci_bar_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 
 	done = vfio_pci_io_rw(vdev, io, is_mem, buf, pos, count, skip_start,
 			      skip_end, iswrite,
-			      is_mem ? vfio_pci_mem_ok : vfio_pci_io_ok);
+			      is_mem ? vfio_pci_mem_ok : vfio_pci_always_ok);
 	if (done > 0)
 		*ppos += done;
 	return done;
@@ -458,7 +455,7 @@ static bool vfio_pci_ioeventfd_may_write(struct vfio_pci_ioeventfd *ioeventfd)
 {
 	struct vfio_pci_core_device *vdev = ioeventfd->vdev;
 
-	return ioeventfd->is_mem ? vfio_pci_mem_ok(vdev) : vfio_pci_io_ok(vdev);
+	return ioeventfd->is_mem ? vfio_pci_mem_ok(vdev) : vfio_pci_always_ok(vdev);
 }
 
 /*
