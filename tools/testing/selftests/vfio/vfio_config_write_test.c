@@ -49,11 +49,6 @@
 #define NVME_REG_CC		0x14
 #define NVME_CC_QUEUE_SIZES	0x00460000	/* IOCQES 4, IOSQES 6; EN stays 0 */
 
-/* Bits of the command register a QEMU device keeps. */
-#define CMD_DEVICE_BITS	(PCI_COMMAND_IO | PCI_COMMAND_MEMORY |		\
-			 PCI_COMMAND_MASTER | PCI_COMMAND_SERR |		\
-			 PCI_COMMAND_INTX_DISABLE)
-
 /* PMCSR power state field values. */
 #define PMCSR_D0		0
 #define PMCSR_D3HOT		3
@@ -385,8 +380,6 @@ static void command_reads_as_device(const struct pci_func *f)
 			 "command after writing 0x%04x (the device kept 0x%04x)",
 			 val, hw);
 		expect_cfg(&dev, PCI_COMMAND, 2, hw, what);
-		EXPECT_EQ_HEX(hw & ~CMD_DEVICE_BITS, 0,
-			      "command bits the device does not implement");
 	}
 	write_cfg(&dev, PCI_COMMAND, 2, orig);
 out:
@@ -1070,17 +1063,19 @@ out:
 
 static void zero_length_returns_zero(const struct pci_func *f)
 {
+	uint32_t buf = 0, offs[4];
 	struct vfio_dev dev;
-	uint32_t size, buf = 0;
-	const uint32_t offs[] = { 0, 0x3c, 0 /* size */, 0x10000 };
 	char what[64];
 	size_t i;
 
 	if (!open_dev(&dev, f))
 		return;
-	size = dev.regions[VFIO_PCI_CONFIG_REGION_INDEX].size;
+	offs[0] = 0;
+	offs[1] = PCI_INTERRUPT_LINE;
+	offs[2] = dev.regions[VFIO_PCI_CONFIG_REGION_INDEX].size;
+	offs[3] = 0x10000;
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		uint32_t off = i == 2 ? size : offs[i];
+		uint32_t off = offs[i];
 
 		snprintf(what, sizeof(what), "0-byte read at 0x%x", off);
 		EXPECT_EQ(vfio_config_access(&dev, false, off, &buf, 0), 0, what);
@@ -1095,7 +1090,7 @@ static void past_end_gives_efault(const struct pci_func *f)
 	static uint8_t big[2 * PCI_CFG_SPACE_EXP_SIZE];
 	const struct {
 		bool write;
-		int64_t off;	/* from the end of config space when < 0 */
+		int64_t off;	/* <= 0: from the end of config space */
 		size_t len;
 	} cases[] = {
 		{ false, 0, 1 }, { false, -2, 4 }, { false, -1, 2 },
@@ -1139,6 +1134,10 @@ static void any_alignment_reads_match(const struct pci_func *f)
 	if (!open_dev(&dev, f))
 		return;
 	size = dev.regions[VFIO_PCI_CONFIG_REGION_INDEX].size;
+	if (!tap_check(size >= 16 && size <= sizeof(dump),
+		       "config region size: expected 16 to %zu bytes, got %llu",
+		       sizeof(dump), (unsigned long long)size))
+		goto out;
 	if (!EXPECT_EQ(vfio_config_access(&dev, false, 0, dump, size), size,
 		       "one read of the whole config space"))
 		goto out;
