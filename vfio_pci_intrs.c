@@ -137,6 +137,21 @@ static void vfio_pci_intx_signal(void *opaque, void *unused)
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 }
 
+/*
+ * The user's own INTx-disable bit in its view of the command register.
+ * While it is set the driver neither lets INTx through at enable nor
+ * unmasks, as the reference does; clearing it (a config write, which
+ * reaches the hardware bit) lets a pending INTx in.  Read without
+ * cfg_lock: a racing config write is ordered by the user, not by us.
+ */
+static bool vfio_pci_intx_user_disabled(struct vfio_pci_core_device *vdev)
+{
+	__le16 cmd;
+
+	memcpy(&cmd, vdev->vconfig + PCI_COMMAND, sizeof(cmd));
+	return le16_to_cpu(cmd) & PCI_COMMAND_INTX_DISABLE;
+}
+
 /* Mask the function's INTx; irqlock held. */
 static void __vfio_pci_intx_mask(struct vfio_pci_core_device *vdev)
 {
@@ -174,7 +189,8 @@ static int vfio_pci_intx_unmask_handler(void *opaque, void *unused)
 	int ret = 0;
 
 	spin_lock_irqsave(&vdev->irqlock, flags);
-	if (vdev->intx_masked && irq_is(vdev, VFIO_PCI_INTX_IRQ_INDEX)) {
+	if (vdev->intx_masked && irq_is(vdev, VFIO_PCI_INTX_IRQ_INDEX) &&
+	    !vfio_pci_intx_user_disabled(vdev)) {
 		if (vdev->pci_2_3) {
 			if (pci_check_and_unmask_intx(vdev->pdev))
 				vdev->intx_masked = false;
@@ -254,13 +270,16 @@ static int vfio_pci_intx_enable(struct vfio_pci_core_device *vdev,
 	ctx->irq = pdev->irq;
 
 	/*
-	 * A mask the user set earlier in this open carries over: with PCI 2.3
-	 * masking the function stays masked, else the irq starts disabled.
+	 * Unmasked (a disable forgets the mask) unless the user's command
+	 * register says INTx-disable: with PCI 2.3 the function stays
+	 * disabled until the user clears the bit; an exclusive line starts
+	 * masked, for the user to unmask once it cleared the bit.
 	 */
 	if (vdev->pci_2_3) {
-		pci_intx(pdev, !vdev->intx_masked);
+		pci_intx(pdev, !vdev->intx_masked && !vfio_pci_intx_user_disabled(vdev));
 		irqflags = IRQF_SHARED;
-	} else if (vdev->intx_masked) {
+	} else if (vdev->intx_masked || vfio_pci_intx_user_disabled(vdev)) {
+		vdev->intx_masked = true;
 		irqflags = IRQF_NO_AUTOEN;
 	}
 
@@ -292,21 +311,29 @@ static void vfio_pci_intx_disable(struct vfio_pci_core_device *vdev)
 		eventfd_ctx_put(ctx->trigger);
 	kfree(ctx->name);
 	vfio_pci_free_ctx_array(vdev);
+	/*
+	 * The mask belongs to this enable: the next enable starts unmasked,
+	 * as with the reference (it clears PCI 2.3 INTx-disable itself).
+	 */
+	vdev->intx_masked = false;
 }
 
 static int vfio_pci_set_intx_trigger(struct vfio_pci_core_device *vdev,
 				     unsigned int index, unsigned int start,
 				     unsigned int count, u32 flags, void *data)
 {
-	struct eventfd_ctx *trigger, *old;
+	struct eventfd_ctx *trigger = NULL, *old;
 	unsigned long irqflags;
 	s32 fd;
 
-	if (!count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
-		if (irq_is(vdev, index))
-			vfio_pci_intx_disable(vdev);
+	if (irq_is(vdev, index) && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
+		vfio_pci_intx_disable(vdev);
 		return 0;
 	}
+
+	/* INTx is one vector: everything else names exactly that one. */
+	if ((!irq_none(vdev) && !irq_is(vdev, index)) || start || count != 1)
+		return -EINVAL;
 
 	if (!(flags & VFIO_IRQ_SET_DATA_EVENTFD)) {
 		if (!irq_is(vdev, index))
@@ -316,26 +343,22 @@ static int vfio_pci_set_intx_trigger(struct vfio_pci_core_device *vdev,
 		return 0;
 	}
 
+	/*
+	 * A negative fd detaches the eventfd but leaves INTx the device's
+	 * mode (enabling it without one if need be), as the reference does;
+	 * only count 0 + DATA_NONE disables.
+	 */
 	fd = *(s32 *)data;
-	if (fd < 0) {
-		if (fd != -1)
-			return -EINVAL;
-		if (irq_is(vdev, index))
-			vfio_pci_intx_disable(vdev);
-		return 0;
+	if (fd >= 0) {
+		trigger = eventfd_ctx_fdget(fd);
+		if (IS_ERR(trigger))
+			return PTR_ERR(trigger);
 	}
-
-	if (!irq_none(vdev) && !irq_is(vdev, index))
-		return -EINVAL;
-
-	trigger = eventfd_ctx_fdget(fd);
-	if (IS_ERR(trigger))
-		return PTR_ERR(trigger);
 
 	if (!irq_is(vdev, index)) {
 		int ret = vfio_pci_intx_enable(vdev, trigger);
 
-		if (ret)
+		if (ret && trigger)
 			eventfd_ctx_put(trigger);
 		return ret;
 	}
@@ -359,7 +382,7 @@ static int vfio_pci_set_intx_unmask(struct vfio_pci_core_device *vdev,
 	struct vfio_pci_irq_ctx *ctx;
 	s32 fd;
 
-	if (!irq_is(vdev, index))
+	if (!irq_is(vdev, index) || start || count != 1)
 		return -EINVAL;
 	ctx = vdev->irq_ctx[0];
 
@@ -369,13 +392,12 @@ static int vfio_pci_set_intx_unmask(struct vfio_pci_core_device *vdev,
 		if (*(u8 *)data)
 			vfio_pci_intx_unmask(vdev);
 	} else {
+		/* Any negative fd stops unmasking by eventfd. */
 		fd = *(s32 *)data;
 		if (fd >= 0)
 			return vfio_virqfd_enable(vdev, vfio_pci_intx_unmask_handler,
 						  vfio_pci_intx_signal, NULL,
 						  &ctx->unmask, fd);
-		if (fd != -1)
-			return -EINVAL;
 		vfio_virqfd_disable(&ctx->unmask);
 	}
 	return 0;
@@ -385,7 +407,7 @@ static int vfio_pci_set_intx_mask(struct vfio_pci_core_device *vdev,
 				  unsigned int index, unsigned int start,
 				  unsigned int count, u32 flags, void *data)
 {
-	if (!irq_is(vdev, index))
+	if (!irq_is(vdev, index) || start || count != 1)
 		return -EINVAL;
 
 	if (flags & VFIO_IRQ_SET_DATA_NONE) {
@@ -440,7 +462,10 @@ static int vfio_pci_msi_enable(struct vfio_pci_core_device *vdev,
 	u16 cmd;
 	int ret;
 
-	if (!nvec || nvec > max)
+	/* Zero vectors is a range error, as pci_alloc_irq_vectors() says. */
+	if (!nvec)
+		return -ERANGE;
+	if (nvec > max)
 		return -EINVAL;
 
 	/* MSI-X vectors may be added later: room for all of them. */
@@ -509,14 +534,19 @@ static int vfio_pci_msi_vector_set(struct vfio_pci_core_device *vdev,
 				   unsigned int i, s32 fd, bool msix)
 {
 	struct pci_dev *pdev = vdev->pdev;
-	struct vfio_pci_irq_ctx *ctx = vdev->irq_ctx[i];
+	struct vfio_pci_irq_ctx *ctx;
 	struct eventfd_ctx *trigger;
 	int ret;
 
+	/* MSI has only the vectors enabled; MSI-X has room for its table. */
+	if (i >= vdev->num_ctx)
+		return -EINVAL;
+	ctx = vdev->irq_ctx[i];
 	if (ctx)
 		vfio_pci_msi_vector_release(vdev, ctx);
+	/* Any negative fd detaches, as the reference does. */
 	if (fd < 0)
-		return fd == -1 ? 0 : -EINVAL;
+		return 0;
 
 	if (!ctx) {
 		ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
@@ -602,9 +632,8 @@ static int vfio_pci_set_msi_trigger(struct vfio_pci_core_device *vdev,
 	unsigned int i;
 	int ret;
 
-	if (!count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
-		if (irq_is(vdev, index))
-			vfio_pci_msi_disable(vdev);
+	if (irq_is(vdev, index) && !count && (flags & VFIO_IRQ_SET_DATA_NONE)) {
+		vfio_pci_msi_disable(vdev);
 		return 0;
 	}
 
@@ -660,16 +689,23 @@ static int vfio_pci_set_notify(struct eventfd_ctx **pctx, unsigned int count,
 	struct eventfd_ctx *ctx;
 	s32 fd;
 
+	/* DATA_NONE needs an eventfd: count 0 detaches it, else signals it. */
 	if (flags & VFIO_IRQ_SET_DATA_NONE) {
-		if (!count) {
-			if (*pctx)
-				eventfd_ctx_put(*pctx);
-			*pctx = NULL;
-		} else if (*pctx) {
+		if (!*pctx)
+			return -EINVAL;
+		if (count) {
 			eventfd_signal(*pctx);
+		} else {
+			eventfd_ctx_put(*pctx);
+			*pctx = NULL;
 		}
 		return 0;
 	}
+
+	/* The data is one entry; count 0 brought none. */
+	if (!count)
+		return -EINVAL;
+
 	if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (*(u8 *)data && *pctx)
 			eventfd_signal(*pctx);
@@ -742,6 +778,7 @@ int vfio_pci_set_irqs_ioctl(struct vfio_pci_core_device *vdev, u32 flags,
 
 	lockdep_assert_held(&vdev->igate);
 
+	/* No action, or several, is no handler at all: -ENOTTY. */
 	switch (flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) {
 	case VFIO_IRQ_SET_ACTION_MASK:
 		action = 0;
@@ -749,9 +786,11 @@ int vfio_pci_set_irqs_ioctl(struct vfio_pci_core_device *vdev, u32 flags,
 	case VFIO_IRQ_SET_ACTION_UNMASK:
 		action = 1;
 		break;
-	default:
+	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		action = 2;
 		break;
+	default:
+		return -ENOTTY;
 	}
 
 	fn = set_irqs_fns[index][action];
