@@ -110,8 +110,14 @@ int host_channel_request(const char *cmd, char *reply, size_t len,
 	/* Refusals and errors say why on their first line. */
 	if (!ok)
 		text[strcspn(text, "\n")] = '\0';
-	if (len)
+	if (len) {
+		size_t n;
+
 		snprintf(reply, len, "%s", ok ? text + 3 : text);
+		n = strlen(reply);
+		while (n && reply[n - 1] == '\n')
+			reply[--n] = '\0';
+	}
 	if (ok)
 		return 0;
 	if (!strncmp(text, "refused:", 8))
