@@ -35,7 +35,17 @@ static struct {
 	int nr_vfs;			/* bound to vfio-pci */
 	struct vfio_dev pf;		/* open while .pf.fd >= 0 */
 	bool token_set;
-} s = { .pf = { .fd = -1, .group_fd = -1, .container_fd = -1 } };
+	/*
+	 * The first VF, opened with the token and kept open from one case to
+	 * the next: each open and close of a VF costs a function reset that
+	 * QEMU's nvme VFs (no secondary controller online) answer only after
+	 * the PCI core's 65 s wait, so the program opens one just once.
+	 */
+	int vf_container_fd, vf_group_fd, vf_fd;
+} s = {
+	.pf = { .fd = -1, .group_fd = -1, .container_fd = -1 },
+	.vf_container_fd = -1, .vf_group_fd = -1, .vf_fd = -1,
+};
 
 static bool need_vfs(void)
 {
@@ -253,30 +263,41 @@ static void vf_needs_the_token_while_pf_open(void)
 	if (fd >= 0)
 		close(fd);
 	fd = get_fd(vf.group_fd, s.vf[0], TOKEN);
-	if (EXPECT_OK(fd, "opening the VF with the PF's token"))
-		close(fd);
+	if (!EXPECT_OK(fd, "opening the VF with the PF's token")) {
+		detach(&vf);
+		return;
+	}
+	/* Kept open for the next case. */
+	s.vf_container_fd = vf.container_fd;
+	s.vf_group_fd = vf.group_fd;
+	s.vf_fd = fd;
+}
+
+static void close_vf(void)
+{
+	struct attached vf = {
+		.container_fd = s.vf_container_fd,
+		.group_fd = s.vf_group_fd,
+	};
+
+	if (s.vf_fd >= 0)
+		close(s.vf_fd);
 	detach(&vf);
+	s.vf_fd = s.vf_group_fd = s.vf_container_fd = -1;
 }
 
 /* The PF itself, with VFs in use, is reopened only with the token. */
 static void pf_needs_the_token_while_vf_open(void)
 {
-	struct attached pf, vf;
-	int fd, vf_fd;
+	struct attached pf;
+	int fd;
 
 	if (!need_vfs())
 		return;
-	if (!EXPECT_TRUE(s.token_set, "the PF's token set"))
-		return;
 	vfio_dev_close(&s.pf);
-	if (!EXPECT_OK(attach(&pf, PF_BDF), "attaching the PF's group"))
+	if (!EXPECT_TRUE(s.vf_fd >= 0, "the VF open (case before)"))
 		return;
-	/* vfio_dev_open() gives no token: open the VF by hand. */
-	if (!EXPECT_OK(attach(&vf, s.vf[0]),
-		       "attaching the VF's group"))
-		goto out_pf;
-	vf_fd = get_fd(vf.group_fd, s.vf[0], TOKEN);
-	if (!EXPECT_OK(vf_fd, "opening the VF with the token, PF closed"))
+	if (!EXPECT_OK(attach(&pf, PF_BDF), "attaching the PF's group"))
 		goto out_vf;
 	fd = get_fd(pf.group_fd, PF_BDF, NULL);
 	EXPECT_ERRNO(fd, EACCES, "opening the PF without a token while its VF is open");
@@ -289,11 +310,9 @@ static void pf_needs_the_token_while_vf_open(void)
 	fd = get_fd(pf.group_fd, PF_BDF, TOKEN);
 	if (EXPECT_OK(fd, "opening the PF with the token while its VF is open"))
 		close(fd);
-	close(vf_fd);
-out_vf:
-	detach(&vf);
-out_pf:
 	detach(&pf);
+out_vf:
+	close_vf();
 }
 
 static void token_refused_on_non_sriov_device(void)
@@ -379,6 +398,7 @@ static void numvfs_0_removes_vfs(void)
 	int i;
 
 	vfio_dev_close(&s.pf);
+	close_vf();
 	if (s.nr_vfs || pci_function_exists(PF_BDF)) {
 		EXPECT_OK(pci_sysfs_write(PF_BDF, "sriov_numvfs", "0"),
 			  "writing 0 to sriov_numvfs");
