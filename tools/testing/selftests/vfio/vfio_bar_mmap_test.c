@@ -13,7 +13,10 @@
  * - the BAR holding the MSI-X table maps whole and says so with the
  *   MSIX_MAPPABLE capability (no sparse-mmap capability);
  * - memory decode off: touching a mapping gets SIGBUS and read()/write()
- *   give EIO; decode on again and both work again;
+ *   give EIO; decode on again and both work again; mmap itself is allowed
+ *   with decode off (only its faults are refused);
+ * - a mapping keeps working after the device fds are closed, and the
+ *   device can be opened again once it is unmapped;
  * - VFIO_DEVICE_RESET restores the command register as it was before the
  *   reset, decode bit included, so a mapping works right after a reset
  *   with decode on, and stays revoked after a reset with decode off until
@@ -330,6 +333,63 @@ out:
 	vfio_dev_close(&dev);
 }
 
+static void edu_mapped_while_decode_off(const struct pci_func *f)
+{
+	volatile uint32_t *regs;
+	struct vfio_dev dev;
+	uint32_t val;
+
+	if (!open_dev(&dev, f))
+		return;
+	if (!EXPECT_OK(vfio_set_memory_decode(&dev, false), "memory decode off"))
+		goto out;
+	/* mmap itself is allowed; only the faults are refused. */
+	if (!map_edu_bar0(&dev, &regs))
+		goto decode_on;
+	EXPECT_TRUE(!mmio_read32_guarded(&regs[EDU_ID / 4], &val),
+		    "first touch of a mapping made with decode off gets SIGBUS");
+	if (EXPECT_OK(vfio_set_memory_decode(&dev, true), "memory decode on") &&
+	    EXPECT_TRUE(mmio_read32_guarded(&regs[EDU_ID / 4], &val),
+			"touch with decode on"))
+		EXPECT_EQ_HEX(val, EDU_ID_VALUE, "id register through the mapping");
+	munmap((void *)regs, page_size());
+decode_on:
+	vfio_set_memory_decode(&dev, true);
+out:
+	vfio_dev_close(&dev);
+}
+
+/*
+ * A mapping holds the device file: closing the fds does not take the
+ * device away from under it, and unmapping it lets the device go.
+ */
+static void edu_mapping_outlives_fd(const struct pci_func *f)
+{
+	const uint32_t live = 0x0f1e2d3c;
+	volatile uint32_t *regs;
+	struct vfio_dev dev;
+	uint32_t val;
+
+	if (!open_dev(&dev, f))
+		return;
+	if (!map_edu_bar0(&dev, &regs)) {
+		vfio_dev_close(&dev);
+		return;
+	}
+	vfio_dev_close(&dev);
+	if (EXPECT_TRUE(mmio_read32_guarded(&regs[EDU_ID / 4], &val),
+			"read through the mapping after closing the device fd"))
+		EXPECT_EQ_HEX(val, EDU_ID_VALUE, "id register after the close");
+	if (EXPECT_TRUE(mmio_write32_guarded(&regs[EDU_LIVENESS / 4], live),
+			"write through the mapping after the close") &&
+	    EXPECT_TRUE(mmio_read32_guarded(&regs[EDU_LIVENESS / 4], &val),
+			"read of liveness after the close"))
+		EXPECT_EQ_HEX(val, ~live, "liveness after the close");
+	munmap((void *)regs, page_size());
+	if (EXPECT_OK(vfio_dev_open(&dev, f->bdf), "opening the device again after munmap"))
+		vfio_dev_close(&dev);
+}
+
 static bool open_resettable(struct vfio_dev *dev, const struct pci_func *f)
 {
 	if (!open_dev(dev, f))
@@ -524,6 +584,10 @@ static const struct region_case cases[] = {
 	  unmappable_regions_einval },
 	{ "edu_decode_off_mapping_sigbus_rw_eio_decode_on_restores", is_edu,
 	  edu_decode_off_revokes },
+	{ "edu_mapping_made_with_decode_off_sigbus_until_decode_on", is_edu,
+	  edu_mapped_while_decode_off },
+	{ "edu_mapping_works_after_device_fd_close_device_freed_on_munmap", is_edu,
+	  edu_mapping_outlives_fd },
 	{ "reset_restores_command_and_mapping_works_after", is_reset_kind,
 	  reset_keeps_mapping },
 	{ "reset_with_decode_off_stays_revoked_until_decode_on", is_reset_kind,

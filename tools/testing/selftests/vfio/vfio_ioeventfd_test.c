@@ -22,7 +22,8 @@
  *   below -1 EINVAL;
  * - at most 1000 per device, then ENOSPC;
  * - a signal while memory decode is off does not write (and is not kept
- *   for later); closing the device releases them all.
+ *   for later); VFIO_DEVICE_RESET keeps them; closing the device releases
+ *   them all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -308,6 +309,44 @@ static void e1000e_io_bar_write(const struct pci_func *f)
 remove:
 	EXPECT_OK(vfio_ioeventfd(dev.fd, SIZE32, off, E1000_RDBAL, -1), "removing it");
 	region_write_le(&dev, bar, E1000_IOADDR, 4, 0);
+	close(efd);
+out:
+	vfio_dev_close(&dev);
+}
+
+static void e1000e_survives_reset(const struct pci_func *f)
+{
+	int bar = e1000e_io_bar(f), efd, ret;
+	struct vfio_dev dev;
+	uint32_t last = 0;
+	uint64_t off;
+
+	if (!EXPECT_OK(bar, "finding the I/O port BAR in sysfs resource") ||
+	    !open_dev(&dev, f))
+		return;
+	if (!(dev.info.flags & VFIO_DEVICE_FLAGS_RESET)) {
+		tap_case_skip("no VFIO_DEVICE_FLAGS_RESET (flags 0x%x)", dev.info.flags);
+		goto out;
+	}
+	efd = new_eventfd();
+	if (efd < 0)
+		goto out;
+	off = bar_offset(&dev, bar, E1000_IOADDR);
+	if (!EXPECT_OK(vfio_ioeventfd(dev.fd, SIZE32, off, E1000_RDBAL, efd),
+		       "VFIO_DEVICE_IOEVENTFD: 4 bytes at IOADDR of the I/O BAR"))
+		goto close_efd;
+	if (!EXPECT_OK(vfio_ioctl(dev.fd, VFIO_DEVICE_RESET, NULL), "VFIO_DEVICE_RESET") ||
+	    !EXPECT_OK(region_write_le(&dev, bar, E1000_IOADDR, 4, 0), "clearing IOADDR") ||
+	    !EXPECT_OK(eventfd_signal_once(efd), "signalling the eventfd after the reset"))
+		goto remove;
+	ret = region_wait_value32(&dev, bar, E1000_IOADDR, E1000_RDBAL, WAIT_MS, &last);
+	tap_check(!ret, "IOADDR after a signal following the reset: expected 0x%x within %d ms, got 0x%x (%s)",
+		  E1000_RDBAL, WAIT_MS, last, tap_errno_name(-ret));
+remove:
+	EXPECT_OK(vfio_ioeventfd(dev.fd, SIZE32, off, E1000_RDBAL, -1),
+		  "removing it after the reset");
+	region_write_le(&dev, bar, E1000_IOADDR, 4, 0);
+close_efd:
 	close(efd);
 out:
 	vfio_dev_close(&dev);
@@ -655,6 +694,7 @@ static const struct region_case cases[] = {
 	{ "ioeventfd_1_2_byte_writes_select_testdev_io_test", is_testdev,
 	  testdev_io_narrow },
 	{ "ioeventfd_on_e1000e_io_bar_writes_ioaddr", is_e1000e, e1000e_io_bar_write },
+	{ "ioeventfd_survives_device_reset", is_e1000e, e1000e_survives_reset },
 };
 
 int main(void)

@@ -6,7 +6,9 @@
  * - ROM: sized like sysfs "rom", read-only (a write gives EINVAL), its
  *   bytes are the option ROM sysfs shows; a read at or past the end gives
  *   EINVAL, one across the end is cut short; a function without a ROM has
- *   a ROM region of size 0 whose read gives EINVAL.
+ *   a ROM region of size 0 whose read gives EINVAL.  With memory decode
+ *   off a read fails: ENOMEM (the reference finds no ROM image to map),
+ *   EIO for the boot VGA's shadow ROM (it maps, the access is refused).
  * - VGA, on VGA-class functions only: 0xc0000 bytes, READ|WRITE, of which
  *   only the legacy ranges answer: memory 0xa0000-0xbffff and the ports
  *   0x3b0-0x3bb and 0x3c0-0x3df, at their own addresses.  An access that
@@ -134,6 +136,36 @@ static void rom_end(const struct pci_func *f)
 		     "read at the ROM's size");
 	EXPECT_ERRNO(region_pread_raw(&dev, ROM, size + 4096, buf, 4), EINVAL,
 		     "read a page past the ROM's end");
+	vfio_dev_close(&dev);
+}
+
+static void rom_decode_off(const struct pci_func *f)
+{
+	struct vfio_dev dev;
+	uint64_t val;
+	int ret;
+
+	if (!open_dev(&dev, f))
+		return;
+	if (!EXPECT_OK(vfio_set_memory_decode(&dev, false), "memory decode off"))
+		goto out;
+	/*
+	 * The reference maps the ROM first: the boot VGA's shadow copy in RAM
+	 * maps, and then the access is refused for decode off (EIO); a real
+	 * ROM BAR shows no image with decode off, so mapping it fails (ENOMEM).
+	 */
+	ret = region_read_le(&dev, ROM, 0, 4, &val);
+	if (func_is_vga(f))
+		EXPECT_ERRNO(ret, EIO,
+			     "read of the boot VGA's (shadow) ROM with memory decode off");
+	else
+		EXPECT_ERRNO(ret, ENOMEM,
+			     "read of the ROM with memory decode off (reference: no ROM image to map)");
+	if (!EXPECT_OK(vfio_set_memory_decode(&dev, true), "memory decode on again"))
+		goto out;
+	if (EXPECT_OK(region_read_le(&dev, ROM, 0, 2, &val), "read of the ROM with decode on again"))
+		EXPECT_EQ_HEX(val, 0xaa55, "ROM signature with decode on again");
+out:
 	vfio_dev_close(&dev);
 }
 
@@ -322,6 +354,8 @@ static const struct region_case cases[] = {
 	{ "rom_region_bytes_equal_sysfs_rom", has_rom, rom_equals_sysfs },
 	{ "rom_region_read_only_write_gives_einval", has_rom, rom_read_only },
 	{ "rom_region_read_at_end_einval_across_end_short", has_rom, rom_end },
+	{ "rom_region_read_with_decode_off_fails_back_with_decode_on", has_rom,
+	  rom_decode_off },
 	{ "rom_region_without_rom_size_0_read_gives_einval", has_no_rom, rom_absent },
 	{ "vga_region_info_size_c0000_read_write", func_is_vga, vga_info },
 	{ "vga_region_legacy_memory_reads_and_text_buffer_round_trips",
