@@ -2,11 +2,12 @@
 /*
  * VFIO PCI config-space virtualization.
  *
- * The user sees config space through a virtual copy (vconfig).  What each
- * byte does is data: every capability the core understands has a table of
- * fields, each saying which bits are served from the virtual copy, which
- * bits the user may write, which of the writable hardware bits are
- * write-1-to-clear, and which handler must run when the field changes.
+ * The user sees config space through a virtual copy (vconfig) merged with
+ * the hardware.  What each byte does is data: every capability the core
+ * understands has a table of fields, each saying which bits are served from
+ * the virtual copy, which bits the user may write, which of the writable
+ * hardware bits are write-1-to-clear, which the field's handler writes to
+ * the hardware itself, and which handler runs when the field is written.
  * The tables are expanded into per-byte masks when the module loads.
  *
  * When a device is opened its capability chains are walked (loops, bad
@@ -15,22 +16,35 @@
  * serves any access of 1, 2 or 4 bytes:
  *  - a read merges virtual bits from vconfig with hardware bits;
  *  - a write stores writable virtual bits in vconfig, read-modify-writes
- *    writable hardware bits, and then runs the handlers of the fields that
- *    changed.
+ *    writable hardware bits, and then runs the handlers of the fields it
+ *    touched, with their values before and after.
  *
- * The visibility rule: capabilities with a table are exposed as the table
- * says.  A capability without one is exposed read-only (its header is
- * virtual so the chain can be rewritten, its body reads the hardware and
- * ignores writes).  A capability whose table is marked hidden is unlinked
- * from the virtual chain and its bytes read as zero; a hidden first
- * extended capability is replaced by a null header that links to the next,
- * and an extended space with no capability at all shows a read-only null
- * header at 0x100.  Bytes that belong to no capability are a scratch area
- * of the virtual copy: loaded from the hardware at open, then the user's to
- * read and write, and never written to the hardware.
+ * Which bytes the user sees, and how (the rule the differential test
+ * vfio_config_diff_test checks against Debian's vfio-pci):
+ *  - The standard header and the capabilities with fields (PM, MSI, MSI-X,
+ *    PCI Express, VPD, AF, PCI-X, AER, ATS, PRI, PASID, LTR): as their
+ *    tables say.
+ *  - Capabilities the core knows but lets nobody write (DSN, power
+ *    budgeting, ACS, ARI, SR-IOV, L1 PM substates, PTM, vendor-specific,
+ *    VSEC, DVSEC, bridge subsystem ID): read-only over their exact length,
+ *    fixed by the spec or read from their own length field.
+ *  - Unknown capabilities, with no table: exposed, read-only.  The header
+ *    is virtual (so the chain can be rewritten) and the body reads the
+ *    hardware and ignores writes.  Their length is unknown, so the
+ *    read-only body reaches the next capability of the same space by
+ *    address, or the end of that space.
+ *  - A capability whose table is marked hidden (none is, today) is
+ *    unlinked from the chain and its bytes read as zero; a hidden first
+ *    extended capability is replaced by a null header that links to the
+ *    next, and an extended space with no capability at all shows a
+ *    read-only null header at 0x100.
+ *  - Bytes that belong to no capability are device-specific registers and
+ *    go to the hardware both ways, as on the reference, which passes them
+ *    through (seen through sysfs).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitfield.h>
 #include <linux/bitmap.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -40,7 +54,7 @@
 
 struct vfio_pci_cfg_field;
 
-typedef void (*vfio_pci_cfg_changed_fn)(struct vfio_pci_core_device *vdev,
+typedef void (*vfio_pci_cfg_written_fn)(struct vfio_pci_core_device *vdev,
 					unsigned int pos, u32 old, u32 new);
 
 /**
@@ -50,7 +64,11 @@ typedef void (*vfio_pci_cfg_changed_fn)(struct vfio_pci_core_device *vdev,
  * @virt: bits read from (and written to) the virtual copy
  * @write: bits the user may change
  * @w1c: writable hardware bits that clear on writing 1
- * @changed: runs after a write changed the field's virtual value
+ * @indirect: writable hardware bits the engine leaves to @written, which
+ *	must write them itself (under whatever lock the bits need)
+ * @written: runs after every write that touched the field, as a register
+ *	write is an event even when it changes nothing; @old and @new are the
+ *	field's value as the user sees it before and after the write
  */
 struct vfio_pci_cfg_field {
 	u16			off;
@@ -58,7 +76,8 @@ struct vfio_pci_cfg_field {
 	u32			virt;
 	u32			write;
 	u32			w1c;
-	vfio_pci_cfg_changed_fn	changed;
+	u32			indirect;
+	vfio_pci_cfg_written_fn	written;
 };
 
 /**
@@ -66,12 +85,15 @@ struct vfio_pci_cfg_field {
  * @name: for log messages
  * @fields: its registers, not including the capability header
  * @nr_fields: entries in @fields
- * @size: bytes the table covers
+ * @size: bytes the table covers, built at module load
+ * @extent: bytes a capability may span beyond its last field; bytes no
+ *	field describes read the hardware and take no writes
  * @hidden: unlink it from the chain the user sees
  * @length: size of an instance at @pos when it varies; NULL: @size
  * @virt: per-byte virtual mask, built at module load
  * @write: per-byte writable mask, built at module load
  * @w1c: per-byte write-1-to-clear mask, built at module load
+ * @indirect: per-byte mask of bits only the handler writes, built at load
  * @field: per byte, 1 + index of its field in @fields, or 0
  */
 struct vfio_pci_cap_table {
@@ -79,11 +101,13 @@ struct vfio_pci_cap_table {
 	const struct vfio_pci_cfg_field		*fields;
 	unsigned int				nr_fields;
 	u16					size;
+	u16					extent;
 	bool					hidden;
 	unsigned int	(*length)(struct pci_dev *pdev, unsigned int pos);
 	u8					*virt;
 	u8					*write;
 	u8					*w1c;
+	u8					*indirect;
 	u8					*field;
 };
 
@@ -158,7 +182,14 @@ bool vfio_pci_memory_enabled(struct vfio_pci_core_device *vdev)
 				 PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | \
 				 PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE)
 
-static void cfg_command_changed(struct vfio_pci_core_device *vdev,
+/*
+ * The command register reads the hardware, except INTx-disable, which is the
+ * user's: the core masks INTx in the hardware behind the user's back.  The
+ * handler writes the hardware itself, under irqlock, because the INTx
+ * handler flips INTx-disable there too; vconfig mirrors what the hardware
+ * took, which is what the BAR access checks look at.
+ */
+static void cfg_command_written(struct vfio_pci_core_device *vdev,
 				unsigned int pos, u32 old, u32 new)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -168,21 +199,46 @@ static void cfg_command_changed(struct vfio_pci_core_device *vdev,
 	if ((old & PCI_COMMAND_MEMORY) && !(new & PCI_COMMAND_MEMORY))
 		vfio_pci_zap_bars(vdev);
 
-	if ((old ^ new) & VFIO_PCI_CMD_HW_BITS) {
-		/* The INTx handler flips INTx-disable under irqlock too. */
-		spin_lock_irq(&vdev->irqlock);
-		pci_read_config_word(pdev, PCI_COMMAND, &hw);
-		hw &= ~VFIO_PCI_CMD_HW_BITS;
-		hw |= new & VFIO_PCI_CMD_HW_BITS;
-		/* INTx the core masked stays masked whatever the user says. */
-		if (vdev->pci_2_3 && vdev->intx_masked)
-			hw |= PCI_COMMAND_INTX_DISABLE;
-		pci_write_config_word(pdev, PCI_COMMAND, hw);
-		spin_unlock_irq(&vdev->irqlock);
-	}
+	spin_lock_irq(&vdev->irqlock);
+	pci_read_config_word(pdev, PCI_COMMAND, &hw);
+	hw &= ~VFIO_PCI_CMD_HW_BITS;
+	hw |= new & VFIO_PCI_CMD_HW_BITS;
+	/* INTx the core masked stays masked whatever the user says. */
+	if (vdev->pci_2_3 && vdev->intx_masked)
+		hw |= PCI_COMMAND_INTX_DISABLE;
+	pci_write_config_word(pdev, PCI_COMMAND, hw);
+	pci_read_config_word(pdev, PCI_COMMAND, &hw);
+	spin_unlock_irq(&vdev->irqlock);
+
+	vconfig_set(vdev, pos, 2, (hw & ~PCI_COMMAND_INTX_DISABLE) |
+				  (new & PCI_COMMAND_INTX_DISABLE));
 }
 
-static void cfg_bar_changed(struct vfio_pci_core_device *vdev,
+/*
+ * MSI is enabled through SET_IRQS, never through config space: the enable
+ * bit only takes a 1 while SET_IRQS has MSI on, and the queue size never
+ * exceeds what the function can do.  The rest of the low byte is the
+ * user's to scribble on, as in the reference; nothing here reaches the
+ * hardware, which the interrupt code programs.
+ */
+static void cfg_msi_flags_written(struct vfio_pci_core_device *vdev,
+				  unsigned int pos, u32 old, u32 new)
+{
+	u16 hw, qmax;
+
+	if (vdev->irq_type != VFIO_PCI_MSI_IRQ_INDEX)
+		new &= ~PCI_MSI_FLAGS_ENABLE;
+
+	pci_read_config_word(vdev->pdev, pos, &hw);
+	qmax = (hw & PCI_MSI_FLAGS_QMASK) >> 1;
+	if (FIELD_GET(PCI_MSI_FLAGS_QSIZE, new) > qmax) {
+		new &= ~PCI_MSI_FLAGS_QSIZE;
+		new |= FIELD_PREP(PCI_MSI_FLAGS_QSIZE, qmax);
+	}
+	vconfig_set(vdev, pos, 2, new);
+}
+
+static void cfg_bar_written(struct vfio_pci_core_device *vdev,
 			    unsigned int pos, u32 old, u32 new)
 {
 	unsigned int i = pos == PCI_ROM_ADDRESS ? PCI_STD_NUM_BARS :
@@ -207,7 +263,7 @@ static u32 pm_state_field(pci_power_t state)
 	return 3;	/* D3cold and unknown read as D3hot */
 }
 
-static void cfg_pm_changed(struct vfio_pci_core_device *vdev,
+static void cfg_pm_written(struct vfio_pci_core_device *vdev,
 			   unsigned int pos, u32 old, u32 new)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -236,7 +292,7 @@ static void cfg_pm_changed(struct vfio_pci_core_device *vdev,
 	vdev->power_low = field != 0;
 }
 
-static void cfg_devctl_changed(struct vfio_pci_core_device *vdev,
+static void cfg_devctl_written(struct vfio_pci_core_device *vdev,
 			       unsigned int pos, u32 old, u32 new)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -259,7 +315,7 @@ static void cfg_devctl_changed(struct vfio_pci_core_device *vdev,
  * flag clear reads four bytes into the data register and sets the flag;
  * writing it with the flag set writes the data register and clears it.
  */
-static void cfg_vpd_changed(struct vfio_pci_core_device *vdev,
+static void cfg_vpd_written(struct vfio_pci_core_device *vdev,
 			    unsigned int pos, u32 old, u32 new)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -285,7 +341,7 @@ static void cfg_vpd_changed(struct vfio_pci_core_device *vdev,
 }
 
 /* Advanced Features FLR: reset through the PCI core, like a PCIe FLR. */
-static void cfg_af_changed(struct vfio_pci_core_device *vdev,
+static void cfg_af_written(struct vfio_pci_core_device *vdev,
 			   unsigned int pos, u32 old, u32 new)
 {
 	struct pci_dev *pdev = vdev->pdev;
@@ -310,17 +366,19 @@ static void cfg_af_changed(struct vfio_pci_core_device *vdev,
 static const struct vfio_pci_cfg_field header_fields[] = {
 	FIELD_RO(PCI_VENDOR_ID, 2),
 	FIELD_RO(PCI_DEVICE_ID, 2),
-	{ .off = PCI_COMMAND, .len = 2, .virt = ~0U, .write = 0x07ff,
-	  .changed = cfg_command_changed },
+	{ .off = PCI_COMMAND, .len = 2, .virt = PCI_COMMAND_INTX_DISABLE,
+	  .write = VFIO_PCI_CMD_HW_BITS, .indirect = VFIO_PCI_CMD_HW_BITS,
+	  .written = cfg_command_written },
 	{ .off = PCI_STATUS, .len = 2, .virt = PCI_STATUS_CAP_LIST,
 	  .write = 0xf900, .w1c = 0xf900 },
 	FIELD_RO(PCI_CLASS_REVISION, 4),
-	FIELD_VIRT_RW(PCI_CACHE_LINE_SIZE, 1),
+	/* The cache line size is the device's, as on the reference. */
+	{ .off = PCI_CACHE_LINE_SIZE, .len = 1, .write = ~0U },
 	FIELD_RO(PCI_LATENCY_TIMER, 1),
 	FIELD_RO(PCI_HEADER_TYPE, 1),
 	FIELD_RO(PCI_BIST, 1),
 #define BAR_FIELD(n) { .off = PCI_BASE_ADDRESS_0 + 4 * (n), .len = 4, \
-		       .virt = ~0U, .write = ~0U, .changed = cfg_bar_changed }
+		       .virt = ~0U, .write = ~0U, .written = cfg_bar_written }
 	BAR_FIELD(0), BAR_FIELD(1), BAR_FIELD(2),
 	BAR_FIELD(3), BAR_FIELD(4), BAR_FIELD(5),
 #undef BAR_FIELD
@@ -328,7 +386,7 @@ static const struct vfio_pci_cfg_field header_fields[] = {
 	FIELD_RO(PCI_SUBSYSTEM_VENDOR_ID, 2),
 	FIELD_RO(PCI_SUBSYSTEM_ID, 2),
 	{ .off = PCI_ROM_ADDRESS, .len = 4, .virt = ~0U, .write = ~0U,
-	  .changed = cfg_bar_changed },
+	  .written = cfg_bar_written },
 	FIELD_RO(PCI_CAPABILITY_LIST, 1),
 	FIELD_RO(0x35, 1), FIELD_RO(0x36, 2), FIELD_RO(0x38, 4),
 	FIELD_VIRT_RW(PCI_INTERRUPT_LINE, 1),
@@ -349,7 +407,7 @@ static const struct vfio_pci_cfg_field pm_fields[] = {
 	  .write = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_DATA_SEL_MASK |
 		   PCI_PM_CTRL_PME_STATUS,
 	  .w1c = PCI_PM_CTRL_PME_STATUS,
-	  .changed = cfg_pm_changed },
+	  .written = cfg_pm_written },
 	FIELD_RO(PCI_PM_PPB_EXTENSIONS, 1),
 	FIELD_RO(PCI_PM_DATA_REGISTER, 1),
 };
@@ -359,8 +417,8 @@ static const struct vfio_pci_cfg_field pm_fields[] = {
  * from what SET_IRQS asks, never from what the user writes here.
  */
 #define MSI_FLAGS_FIELD \
-	{ .off = PCI_MSI_FLAGS, .len = 2, .virt = ~0U, \
-	  .write = PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE }
+	{ .off = PCI_MSI_FLAGS, .len = 2, .virt = ~0U, .write = 0x00ff, \
+	  .written = cfg_msi_flags_written }
 
 static const struct vfio_pci_cfg_field msi32_fields[] = {
 	MSI_FLAGS_FIELD,
@@ -421,7 +479,7 @@ static const struct vfio_pci_cfg_field pcie_fields[] = {
 	  .virt = (u16)~PCIE_DEVCTL_HW,
 	  .write = PCIE_DEVCTL_HW | PCI_EXP_DEVCTL_PAYLOAD |
 		   PCI_EXP_DEVCTL_READRQ | PCI_EXP_DEVCTL_BCR_FLR,
-	  .changed = cfg_devctl_changed },
+	  .written = cfg_devctl_written },
 	{ .off = PCI_EXP_DEVSTA, .len = 2, .write = 0x000f, .w1c = 0x000f },
 	FIELD_HW_RO(PCI_EXP_LNKCAP, 4),
 	FIELD_HW_RO(PCI_EXP_LNKCTL, 2),
@@ -445,14 +503,14 @@ static const struct vfio_pci_cfg_field pcie_fields[] = {
 
 static const struct vfio_pci_cfg_field vpd_fields[] = {
 	{ .off = PCI_VPD_ADDR, .len = 2, .virt = ~0U, .write = ~0U,
-	  .changed = cfg_vpd_changed },
+	  .written = cfg_vpd_written },
 	FIELD_VIRT_RW(PCI_VPD_DATA, 4),
 };
 
 static const struct vfio_pci_cfg_field af_fields[] = {
 	FIELD_RO(PCI_AF_CAP, 1),
 	{ .off = PCI_AF_CTRL, .len = 1, .virt = ~0U, .write = PCI_AF_CTRL_FLR,
-	  .changed = cfg_af_changed },
+	  .written = cfg_af_written },
 	FIELD_HW_RO(PCI_AF_STATUS, 1),
 };
 
@@ -477,18 +535,28 @@ static unsigned int pcix_length(struct pci_dev *pdev, unsigned int pos)
 
 /*
  * AER: the user clears the error status it handled (write 1 to clear) and
- * may set severities and the correctable mask, all in the hardware; the
- * uncorrectable mask, which decides what reaches the host at all, and the
- * capability's control stay the host's.
+ * may set severities, the correctable mask and the ECRC and multiple-header
+ * enables, all in the hardware; the uncorrectable mask, which decides what
+ * reaches the host at all, stays the host's.  The logs and the root port
+ * registers read the hardware and take no writes.
  */
+#define AER_CAP_MHRE		0x00000400	/* multiple header recording enable */
+#define AER_PREFIX_LOG		0x38		/* TLP prefix log, 16 bytes */
+#define AER_SIZEOF		0x48
+
 static const struct vfio_pci_cfg_field aer_fields[] = {
 	{ .off = PCI_ERR_UNCOR_STATUS, .len = 4, .write = ~0U, .w1c = ~0U },
 	FIELD_HW_RO(PCI_ERR_UNCOR_MASK, 4),
 	{ .off = PCI_ERR_UNCOR_SEVER, .len = 4, .write = ~0U },
 	{ .off = PCI_ERR_COR_STATUS, .len = 4, .write = ~0U, .w1c = ~0U },
 	{ .off = PCI_ERR_COR_MASK, .len = 4, .write = ~0U },
-	FIELD_HW_RO(PCI_ERR_CAP, 4),
+	{ .off = PCI_ERR_CAP, .len = 4,
+	  .write = PCI_ERR_CAP_ECRC_GENE | PCI_ERR_CAP_ECRC_CHKE | AER_CAP_MHRE },
 	FIELD_HW_RO(PCI_ERR_HEADER_LOG, 16),
+	FIELD_HW_RO(PCI_ERR_ROOT_COMMAND, 4),
+	FIELD_HW_RO(PCI_ERR_ROOT_STATUS, 4),
+	FIELD_HW_RO(PCI_ERR_ROOT_ERR_SRC, 4),
+	FIELD_HW_RO(AER_PREFIX_LOG, AER_SIZEOF - AER_PREFIX_LOG),
 };
 
 /*
@@ -527,7 +595,80 @@ static unsigned int pcie_length(struct pci_dev *pdev, unsigned int pos)
 						  PCI_CAP_EXP_ENDPOINT_SIZEOF_V1;
 }
 
+/*
+ * Lengths of capabilities the core has no fields for, so that their bodies
+ * are read-only rather than device-specific bytes the user could write.
+ */
+static unsigned int vndr_length(struct pci_dev *pdev, unsigned int pos)
+{
+	u8 len;
+
+	pci_read_config_byte(pdev, pos + PCI_CAP_FLAGS, &len);
+	return max_t(unsigned int, len, PCI_CAP_FLAGS);
+}
+
+/* Access Control Services: 8 bytes and the egress control vector. */
+#define ACS_SIZEOF		8
+#define ACS_EGRESS_BITS(cap)	((((cap) >> 8) & 0xff) ?: 256)
+
+static unsigned int acs_length(struct pci_dev *pdev, unsigned int pos)
+{
+	u16 cap;
+
+	pci_read_config_word(pdev, pos + PCI_ACS_CAP, &cap);
+	if (!(cap & PCI_ACS_EC))
+		return ACS_SIZEOF;
+	return ACS_SIZEOF + DIV_ROUND_UP(ACS_EGRESS_BITS(cap), 32) * 4;
+}
+
+/* Vendor-specific and designated vendor-specific: a length in header 1. */
+static unsigned int vsec_length(struct pci_dev *pdev, unsigned int pos)
+{
+	u32 hdr;
+
+	pci_read_config_dword(pdev, pos + PCI_VNDR_HEADER, &hdr);
+	return max_t(unsigned int, PCI_VNDR_HEADER_LEN(hdr), PCI_VNDR_HEADER + 4);
+}
+
+/*
+ * A capability the core does not know: read-only up to the next capability
+ * of its space, by address, or to the end of that space.
+ */
+static unsigned int cap_to_next(struct pci_dev *pdev, unsigned int pos)
+{
+	unsigned int end = PCI_CFG_SPACE_SIZE, ttl = VFIO_PCI_CAP_TTL;
+	u8 p;
+
+	pci_read_config_byte(pdev, PCI_CAPABILITY_LIST, &p);
+	while (p >= PCI_STD_HEADER_SIZEOF && ttl--) {
+		p &= ~3;
+		if (p > pos && p < end)
+			end = p;
+		pci_read_config_byte(pdev, p + PCI_CAP_LIST_NEXT, &p);
+	}
+	return end - pos;
+}
+
+static unsigned int ecap_to_next(struct pci_dev *pdev, unsigned int pos)
+{
+	unsigned int end = pdev->cfg_size, p = PCI_CFG_SPACE_SIZE;
+	unsigned int ttl = (PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE) / 8;
+	u32 hdr;
+
+	while (p >= PCI_CFG_SPACE_SIZE && p <= pdev->cfg_size - 4 && ttl--) {
+		if (pci_read_config_dword(pdev, p, &hdr) || !hdr || hdr == ~0U)
+			break;
+		if (p > pos && p < end)
+			end = p;
+		p = PCI_EXT_CAP_NEXT(hdr);
+	}
+	return end - pos;
+}
+
 #define TABLE(n, f) { .name = (n), .fields = (f), .nr_fields = ARRAY_SIZE(f) }
+/* A capability with no writable register: its size, or its length(). */
+#define RO_TABLE(n, sz)		{ .name = (n), .extent = (sz) }
+#define RO_TABLE_LEN(n, sz, fn)	{ .name = (n), .extent = (sz), .length = (fn) }
 
 static struct vfio_pci_cap_table header_table = TABLE("header", header_fields);
 static struct vfio_pci_cap_table msi_tables[] = {
@@ -547,6 +688,8 @@ static struct vfio_pci_cap_table cap_tables[PCI_CAP_ID_MAX + 1] = {
 	[PCI_CAP_ID_PCIX]	= { .name = "PCI-X", .fields = pcix_fields,
 				    .nr_fields = ARRAY_SIZE(pcix_fields),
 				    .length = pcix_length },
+	[PCI_CAP_ID_VNDR]	= RO_TABLE_LEN("vendor-specific", 0xff, vndr_length),
+	[PCI_CAP_ID_SSVID]	= RO_TABLE("bridge subsystem", PCI_SSVID_DEVICE_ID + 2),
 };
 
 /* Extended capabilities, by id; an id without a table is exposed read-only. */
@@ -556,27 +699,42 @@ static struct vfio_pci_cap_table ecap_tables[PCI_EXT_CAP_ID_MAX + 1] = {
 	[PCI_EXT_CAP_ID_PRI]	= TABLE("PRI", pri_fields),
 	[PCI_EXT_CAP_ID_PASID]	= TABLE("PASID", pasid_fields),
 	[PCI_EXT_CAP_ID_LTR]	= TABLE("LTR", ltr_fields),
+	[PCI_EXT_CAP_ID_DSN]	= RO_TABLE("DSN", PCI_EXT_CAP_DSN_SIZEOF),
+	[PCI_EXT_CAP_ID_PWR]	= RO_TABLE("power budgeting", PCI_EXT_CAP_PWR_SIZEOF),
+	[PCI_EXT_CAP_ID_ACS]	= RO_TABLE_LEN("ACS", ACS_SIZEOF + 32, acs_length),
+	[PCI_EXT_CAP_ID_ARI]	= RO_TABLE("ARI", PCI_EXT_CAP_ARI_SIZEOF),
+	[PCI_EXT_CAP_ID_SRIOV]	= RO_TABLE("SR-IOV", PCI_EXT_CAP_SRIOV_SIZEOF),
+	[PCI_EXT_CAP_ID_L1SS]	= RO_TABLE("L1 PM substates", PCI_L1SS_CTL2 + 4),
+	[PCI_EXT_CAP_ID_PTM]	= RO_TABLE("PTM", PCI_PTM_CTRL + 4),
+	[PCI_EXT_CAP_ID_VNDR]	= RO_TABLE_LEN("VSEC", PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
+					       vsec_length),
+	[PCI_EXT_CAP_ID_DVSEC]	= RO_TABLE_LEN("DVSEC", PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
+					       vsec_length),
 };
 
-/* A capability the core has no table for: header only. */
-static struct vfio_pci_cap_table unknown_cap_table = { .name = "unknown" };
-static struct vfio_pci_cap_table unknown_ecap_table = { .name = "unknown extended" };
+/* A capability the core has no table for: read-only up to the next one. */
+static struct vfio_pci_cap_table unknown_cap_table =
+	RO_TABLE_LEN("unknown", PCI_CFG_SPACE_SIZE - PCI_STD_HEADER_SIZEOF, cap_to_next);
+static struct vfio_pci_cap_table unknown_ecap_table =
+	RO_TABLE_LEN("unknown extended", PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
+		     ecap_to_next);
 
 static int cap_table_build(struct vfio_pci_cap_table *t, unsigned int hdr)
 {
 	unsigned int i, b;
 
 	/* The header (id and next pointer) is always virtual and read-only. */
-	t->size = hdr;
+	t->size = max_t(unsigned int, hdr, t->extent);
 	for (i = 0; i < t->nr_fields; i++)
 		t->size = max_t(unsigned int, t->size, t->fields[i].off + t->fields[i].len);
 
-	t->virt = kcalloc(4, t->size, GFP_KERNEL);
+	t->virt = kcalloc(5, t->size, GFP_KERNEL);
 	if (!t->virt)
 		return -ENOMEM;
 	t->write = t->virt + t->size;
 	t->w1c = t->write + t->size;
-	t->field = t->w1c + t->size;
+	t->indirect = t->w1c + t->size;
+	t->field = t->indirect + t->size;
 
 	memset(t->virt, 0xff, hdr);
 	for (i = 0; i < t->nr_fields; i++) {
@@ -586,6 +744,7 @@ static int cap_table_build(struct vfio_pci_cap_table *t, unsigned int hdr)
 			t->virt[f->off + b] = f->virt >> (8 * b);
 			t->write[f->off + b] = f->write >> (8 * b);
 			t->w1c[f->off + b] = f->w1c >> (8 * b);
+			t->indirect[f->off + b] = f->indirect >> (8 * b);
 			t->field[f->off + b] = i + 1;
 		}
 	}
@@ -779,7 +938,9 @@ static void cfg_walk_ecaps(struct vfio_pci_core_device *vdev)
 
 		/* A table may describe more than this instance has room for. */
 		next = PCI_EXT_CAP_NEXT(hdr);
-		len = min_t(unsigned int, t->size, pdev->cfg_size - pos);
+		len = t->length ? min_t(unsigned int, t->length(pdev, pos), t->size) :
+				  t->size;
+		len = min(len, pdev->cfg_size - pos);
 		if (next > pos)
 			len = min(len, next - pos);
 		if (cfg_add_seg(vdev, pos, len, t)) {
@@ -901,6 +1062,8 @@ int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
 	cfg_init_bars(vdev);
 	cfg_walk_caps(vdev);
 	cfg_walk_ecaps(vdev);
+	/* Whatever an earlier user left, this one starts from the real state. */
+	vdev->power_low = pm_state_field(pdev->current_state) != 0;
 	return 0;
 
 err_free_cfg:
@@ -928,7 +1091,7 @@ void vfio_pci_config_free(struct vfio_pci_core_device *vdev)
 /* the engine                                                          */
 
 struct cfg_masks {
-	u32 virt, write, w1c;
+	u32 virt, write, w1c, indirect;
 };
 
 static void cfg_gather_masks(struct vfio_pci_core_device *vdev,
@@ -945,8 +1108,7 @@ static void cfg_gather_masks(struct vfio_pci_core_device *vdev,
 		unsigned int off;
 
 		if (s == VFIO_PCI_CFG_NO_SEG) {
-			/* Scratch: virtual and writable. */
-			m->virt |= 0xffU << (8 * b);
+			/* Device-specific: the hardware's, both ways. */
 			m->write |= 0xffU << (8 * b);
 			continue;
 		}
@@ -962,6 +1124,7 @@ static void cfg_gather_masks(struct vfio_pci_core_device *vdev,
 		m->virt |= (u32)t->virt[off] << (8 * b);
 		m->write |= (u32)t->write[off] << (8 * b);
 		m->w1c |= (u32)t->w1c[off] << (8 * b);
+		m->indirect |= (u32)t->indirect[off] << (8 * b);
 	}
 }
 
@@ -1029,19 +1192,42 @@ static int cfg_read_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
 	return 0;
 }
 
-/* A field with a handler that a write touched, and its value before. */
+/* A field with a handler that a write touched: its value before and after. */
 struct cfg_touched {
 	unsigned int pos;
 	const struct vfio_pci_cfg_field *f;
 	u32 old;
+	u32 new;
 };
 
-static unsigned int cfg_find_handlers(struct vfio_pci_core_device *vdev,
-				      unsigned int pos, unsigned int len,
-				      struct cfg_touched *out)
+/*
+ * The value a field shows the user after a write of @val at @pos: the bytes
+ * the write covers take its writable bits, the rest keep @old.
+ */
+static u32 cfg_field_after(const struct cfg_touched *t, unsigned int pos,
+			   unsigned int len, u32 val, u32 write)
+{
+	u32 new = t->old;
+	unsigned int b;
+
+	for (b = 0; b < len; b++) {
+		unsigned int fb = pos + b - t->pos;
+		u32 mask = ((write >> (8 * b)) & 0xff) << (8 * fb);
+
+		if (pos + b < t->pos || fb >= t->f->len)
+			continue;
+		new = (new & ~mask) | ((((val >> (8 * b)) & 0xff) << (8 * fb)) & mask);
+	}
+	return new;
+}
+
+static int cfg_find_handlers(struct vfio_pci_core_device *vdev,
+			     unsigned int pos, unsigned int len, u32 val,
+			     const struct cfg_masks *m, struct cfg_touched *out)
 {
 	struct vfio_pci_cfg *cfg = vdev->cfg;
 	unsigned int b, n = 0;
+	int ret;
 
 	for (b = 0; b < len; b++) {
 		u8 s = cfg->seg_of[pos + b];
@@ -1057,56 +1243,81 @@ static unsigned int cfg_find_handlers(struct vfio_pci_core_device *vdev,
 			continue;
 		f = &t->fields[t->field[off] - 1];
 		start = cfg->segs[s].start + f->off;
-		if (!f->changed || (n && out[n - 1].pos == start))
+		if (!f->written || (n && out[n - 1].pos == start))
 			continue;
-		out[n++] = (struct cfg_touched) {
-			.pos = start, .f = f,
-			.old = vconfig_get(vdev, start, f->len),
-		};
+		out[n] = (struct cfg_touched) { .pos = start, .f = f };
+		ret = cfg_read_chunk(vdev, start, f->len, &out[n].old);
+		if (ret)
+			return ret;
+		out[n].new = cfg_field_after(&out[n], pos, len, val, m->write);
+		n++;
 	}
 	return n;
+}
+
+/* Read-modify-write of the writable hardware bits @hwwr. */
+static int cfg_hw_update(struct pci_dev *pdev, unsigned int pos,
+			 unsigned int len, u32 val, u32 hwwr, u32 w1c)
+{
+	u32 hw;
+	int ret;
+
+	ret = cfg_hw_read(pdev, pos, len, &hw);
+	if (ret)
+		return ret;
+	/* Write-1-to-clear bits are only ever written as the user wrote them. */
+	hw &= ~(hwwr | w1c);
+	return cfg_hw_write(pdev, pos, len, hw | (val & hwwr));
 }
 
 static int cfg_write_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
 			   unsigned int len, u32 val)
 {
 	struct cfg_touched touched[4];
-	unsigned int i, n;
 	struct cfg_masks m;
 	u32 vwr, hwwr;
-	int ret = 0;
+	unsigned int b;
+	int i, n, ret;
 
 	cfg_gather_masks(vdev, pos, len, &m);
 	if (!m.write)
 		return 0;
 
-	n = cfg_find_handlers(vdev, pos, len, touched);
+	n = cfg_find_handlers(vdev, pos, len, val, &m, touched);
+	if (n < 0)
+		return n;
 
 	vwr = m.write & m.virt;
 	if (vwr)
 		vconfig_set(vdev, pos, len,
 			    (vconfig_get(vdev, pos, len) & ~vwr) | (val & vwr));
 
-	hwwr = m.write & ~m.virt;
-	if (hwwr) {
-		u32 hw;
-
-		ret = cfg_hw_read(vdev->pdev, pos, len, &hw);
+	/*
+	 * Bits a handler writes under its own lock must not be written back
+	 * by a read-modify-write here either: with such bits in the chunk,
+	 * update the other bytes one at a time.
+	 */
+	hwwr = m.write & ~m.virt & ~m.indirect;
+	if (hwwr && !m.indirect) {
+		ret = cfg_hw_update(vdev->pdev, pos, len, val, hwwr, m.w1c);
 		if (ret)
 			return ret;
-		/* Write-1-to-clear bits are only ever written as the user wrote them. */
-		hw &= ~(hwwr | m.w1c);
-		ret = cfg_hw_write(vdev->pdev, pos, len, hw | (val & hwwr));
-		if (ret)
-			return ret;
+	} else if (hwwr) {
+		for (b = 0; b < len; b++) {
+			u32 bw = (hwwr >> (8 * b)) & 0xff;
+
+			if (!bw)
+				continue;
+			ret = cfg_hw_update(vdev->pdev, pos + b, 1, val >> (8 * b),
+					    bw, (m.w1c >> (8 * b)) & 0xff);
+			if (ret)
+				return ret;
+		}
 	}
 
-	for (i = 0; i < n; i++) {
-		u32 new = vconfig_get(vdev, touched[i].pos, touched[i].f->len);
-
-		if (new != touched[i].old)
-			touched[i].f->changed(vdev, touched[i].pos, touched[i].old, new);
-	}
+	for (i = 0; i < n; i++)
+		touched[i].f->written(vdev, touched[i].pos, touched[i].old,
+				      touched[i].new);
 	return 0;
 }
 
