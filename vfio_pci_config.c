@@ -25,9 +25,12 @@
  *    PCI Express, VPD, AF, PCI-X, AER, ATS, PRI, PASID, LTR): as their
  *    tables say.
  *  - Capabilities the core knows but lets nobody write (DSN, power
- *    budgeting, ACS, ARI, SR-IOV, L1 PM substates, PTM, vendor-specific,
- *    VSEC, DVSEC, bridge subsystem ID): read-only over their exact length,
- *    fixed by the spec or read from their own length field.
+ *    budgeting, ACS, ARI, SR-IOV, L1 PM substates, PTM, bridge subsystem
+ *    ID): read-only over their exact length, fixed by the spec or read
+ *    from their own registers.
+ *  - Vendor-defined capabilities (vendor-specific, VSEC, DVSEC): over the
+ *    length their header gives, the headers are read-only and the vendor's
+ *    registers go to the hardware both ways, as on the reference.
  *  - Unknown capabilities, with no table: exposed, read-only.  The header
  *    is virtual (so the chain can be rewritten) and the body reads the
  *    hardware and ignores writes.  Their length is unknown, so the
@@ -87,7 +90,9 @@ struct vfio_pci_cfg_field {
  * @nr_fields: entries in @fields
  * @size: bytes the table covers, built at module load
  * @extent: bytes a capability may span beyond its last field; bytes no
- *	field describes read the hardware and take no writes
+ *	field describes read the hardware and take no writes, unless @raw
+ * @raw: bytes past the header that no field describes are vendor-defined
+ *	registers and go to the hardware both ways
  * @hidden: unlink it from the chain the user sees
  * @length: size of an instance at @pos when it varies; NULL: @size
  * @virt: per-byte virtual mask, built at module load
@@ -102,6 +107,7 @@ struct vfio_pci_cap_table {
 	unsigned int				nr_fields;
 	u16					size;
 	u16					extent;
+	bool					raw;
 	bool					hidden;
 	unsigned int	(*length)(struct pci_dev *pdev, unsigned int pos);
 	u8					*virt;
@@ -621,6 +627,24 @@ static unsigned int acs_length(struct pci_dev *pdev, unsigned int pos)
 	return ACS_SIZEOF + DIV_ROUND_UP(ACS_EGRESS_BITS(cap), 32) * 4;
 }
 
+/*
+ * Vendor-defined capabilities: the vendor's registers reach the device, as
+ * on the reference (a virtio function's PCI configuration access window
+ * only works that way); their own headers, with the length, do not.
+ */
+static const struct vfio_pci_cfg_field vndr_fields[] = {
+	FIELD_HW_RO(PCI_CAP_FLAGS, 1),
+};
+
+static const struct vfio_pci_cfg_field vsec_fields[] = {
+	FIELD_HW_RO(PCI_VNDR_HEADER, 4),
+};
+
+static const struct vfio_pci_cfg_field dvsec_fields[] = {
+	FIELD_HW_RO(PCI_DVSEC_HEADER1, 4),
+	FIELD_HW_RO(PCI_DVSEC_HEADER2, 2),
+};
+
 /* Vendor-specific and designated vendor-specific: a length in header 1. */
 static unsigned int vsec_length(struct pci_dev *pdev, unsigned int pos)
 {
@@ -669,6 +693,9 @@ static unsigned int ecap_to_next(struct pci_dev *pdev, unsigned int pos)
 /* A capability with no writable register: its size, or its length(). */
 #define RO_TABLE(n, sz)		{ .name = (n), .extent = (sz) }
 #define RO_TABLE_LEN(n, sz, fn)	{ .name = (n), .extent = (sz), .length = (fn) }
+/* Vendor-defined: its fields read-only, the rest the device's. */
+#define RAW_TABLE(n, f, sz, fn)	{ .name = (n), .fields = (f), .nr_fields = ARRAY_SIZE(f), \
+				  .extent = (sz), .length = (fn), .raw = true }
 
 static struct vfio_pci_cap_table header_table = TABLE("header", header_fields);
 static struct vfio_pci_cap_table msi_tables[] = {
@@ -688,7 +715,7 @@ static struct vfio_pci_cap_table cap_tables[PCI_CAP_ID_MAX + 1] = {
 	[PCI_CAP_ID_PCIX]	= { .name = "PCI-X", .fields = pcix_fields,
 				    .nr_fields = ARRAY_SIZE(pcix_fields),
 				    .length = pcix_length },
-	[PCI_CAP_ID_VNDR]	= RO_TABLE_LEN("vendor-specific", 0xff, vndr_length),
+	[PCI_CAP_ID_VNDR]	= RAW_TABLE("vendor-specific", vndr_fields, 0xff, vndr_length),
 	[PCI_CAP_ID_SSVID]	= RO_TABLE("bridge subsystem", PCI_SSVID_DEVICE_ID + 2),
 };
 
@@ -706,10 +733,12 @@ static struct vfio_pci_cap_table ecap_tables[PCI_EXT_CAP_ID_MAX + 1] = {
 	[PCI_EXT_CAP_ID_SRIOV]	= RO_TABLE("SR-IOV", PCI_EXT_CAP_SRIOV_SIZEOF),
 	[PCI_EXT_CAP_ID_L1SS]	= RO_TABLE("L1 PM substates", PCI_L1SS_CTL2 + 4),
 	[PCI_EXT_CAP_ID_PTM]	= RO_TABLE("PTM", PCI_PTM_CTRL + 4),
-	[PCI_EXT_CAP_ID_VNDR]	= RO_TABLE_LEN("VSEC", PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
-					       vsec_length),
-	[PCI_EXT_CAP_ID_DVSEC]	= RO_TABLE_LEN("DVSEC", PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
-					       vsec_length),
+	[PCI_EXT_CAP_ID_VNDR]	= RAW_TABLE("VSEC", vsec_fields,
+					    PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
+					    vsec_length),
+	[PCI_EXT_CAP_ID_DVSEC]	= RAW_TABLE("DVSEC", dvsec_fields,
+					    PCI_CFG_SPACE_EXP_SIZE - PCI_CFG_SPACE_SIZE,
+					    vsec_length),
 };
 
 /* A capability the core has no table for: read-only up to the next one. */
@@ -737,6 +766,8 @@ static int cap_table_build(struct vfio_pci_cap_table *t, unsigned int hdr)
 	t->field = t->indirect + t->size;
 
 	memset(t->virt, 0xff, hdr);
+	if (t->raw)
+		memset(t->write + hdr, 0xff, t->size - hdr);
 	for (i = 0; i < t->nr_fields; i++) {
 		const struct vfio_pci_cfg_field *f = &t->fields[i];
 
