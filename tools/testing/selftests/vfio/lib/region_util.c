@@ -337,35 +337,107 @@ static int by_bdf(const void *a, const void *b)
 		      ((const struct pci_func *)b)->bdf);
 }
 
+/* Kinds for the functions read from the zoo file; they live as long as we do. */
+static char zoo_kinds[VFIO_ZOO_MAX][64];
+
 /*
- * The zoo as vfio_zoo_functions() knows it, plus the ivshmem-plain
- * function (1af4:1110), which its table does not name, in BDF order.
+ * The runner's list of the zoo, tools/testing/vm/zoo, found from where
+ * this program lives (tools/testing/selftests/vfio): "<bdf> <kind> ...".
+ * Returns how many present functions it named, or -errno (-ENOENT when
+ * there is no such file, e.g. when run outside the repository).
+ */
+static int zoo_file_functions(struct pci_func *out, int max)
+{
+	struct pci_func all[VFIO_ZOO_MAX * 2];
+	char exe[PATH_MAX], path[PATH_MAX + 32], line[512], bdf[64], kind[64];
+	int n_all, n = 0, i;
+	ssize_t len;
+	char *slash;
+	FILE *zoo;
+
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len < 0)
+		return -errno;
+	exe[len] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/../../vm/zoo", exe);
+	zoo = fopen(path, "re");
+	if (!zoo)
+		return -errno;
+	/* Every present function, restricted by $VFIO_TEST_DEVICE. */
+	n_all = pci_find_functions(0xffff, 0xffff, all, ARRAY_SIZE(all));
+	if (n_all < 0) {
+		fclose(zoo);
+		return n_all;
+	}
+	if (n_all > (int)ARRAY_SIZE(all))
+		n_all = ARRAY_SIZE(all);
+	while (n < max && fgets(line, sizeof(line), zoo)) {
+		if (line[0] == '#' || sscanf(line, "%63s %63s", bdf, kind) != 2 ||
+		    !strcmp(bdf, "-"))
+			continue;
+		for (i = 0; i < n_all; i++) {
+			if (strcmp(all[i].bdf, bdf))
+				continue;
+			snprintf(zoo_kinds[n], sizeof(zoo_kinds[n]), "%s", kind);
+			out[n] = all[i];
+			out[n].kind = zoo_kinds[n];
+			n++;
+			break;
+		}
+	}
+	fclose(zoo);
+	return n;
+}
+
+static bool listed(const struct pci_func *funcs, int n, const char *bdf)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(funcs[i].bdf, bdf))
+			return true;
+	return false;
+}
+
+/*
+ * Every function of the zoo file with the kind written there; without
+ * the file, what vfio_zoo_functions() knows plus ivshmem-plain.  A
+ * function named by $VFIO_TEST_DEVICE is tested even if no list names it.
+ * In BDF order.
  */
 static int region_zoo_functions(struct pci_func *out, int max)
 {
-	struct pci_func ivshmem[4];
-	int n, m, i, j;
+	struct pci_func extra[VFIO_ZOO_MAX];
+	int n, m, i;
 
-	n = vfio_zoo_functions(out, max);
-	if (n < 0)
+	n = zoo_file_functions(out, max);
+	if (n == -ENOENT)
+		n = 0;
+	else if (n < 0)
 		return n;
-	if (n > max)
-		n = max;
-	m = pci_find_functions(IVSHMEM_VENDOR, IVSHMEM_DEVICE, ivshmem,
-			       ARRAY_SIZE(ivshmem));
+	m = vfio_zoo_functions(extra, ARRAY_SIZE(extra));
 	if (m < 0)
 		return m;
-	if (m > (int)ARRAY_SIZE(ivshmem))
-		m = ARRAY_SIZE(ivshmem);
-	for (i = 0; i < m; i++) {
-		ivshmem[i].kind = "ivshmem";
-		for (j = 0; j < n; j++)
-			if (!strcmp(out[j].bdf, ivshmem[i].bdf))
-				break;
-		if (j < n)
-			out[j].kind = "ivshmem";
-		else if (n < max)
-			out[n++] = ivshmem[i];
+	if (m > (int)ARRAY_SIZE(extra))
+		m = ARRAY_SIZE(extra);
+	for (i = 0; i < m && n < max; i++)
+		if (!listed(out, n, extra[i].bdf))
+			out[n++] = extra[i];
+	m = pci_find_functions(IVSHMEM_VENDOR, IVSHMEM_DEVICE, extra,
+			       ARRAY_SIZE(extra));
+	if (m < 0)
+		return m;
+	if (m > (int)ARRAY_SIZE(extra))
+		m = ARRAY_SIZE(extra);
+	for (i = 0; i < m && n < max; i++) {
+		if (listed(out, n, extra[i].bdf))
+			continue;
+		out[n] = extra[i];
+		out[n++].kind = "ivshmem";
 	}
 	qsort(out, n, sizeof(*out), by_bdf);
 	return n;

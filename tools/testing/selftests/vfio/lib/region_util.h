@@ -119,8 +119,8 @@ bool func_is_kind(const struct pci_func *f, const char *kind);
 bool func_is_vga(const struct pci_func *f);
 
 /*
- * For every zoo function (restricted by $VFIO_TEST_DEVICE; ivshmem-plain,
- * kind "ivshmem", included) and every case
+ * For every function of the zoo (tools/testing/vm/zoo, with the kinds
+ * written there; restricted by $VFIO_TEST_DEVICE) and every case
  * that applies to it, runs the case as "<name> <BDF>".  Plans exactly
  * those; skips the whole program (with @why_none) when there are none.
  */
