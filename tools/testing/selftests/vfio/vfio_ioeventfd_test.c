@@ -37,7 +37,7 @@
 
 #define BAR0		VFIO_PCI_BAR0_REGION_INDEX
 #define SIZE32		VFIO_DEVICE_IOEVENTFD_32
-#define WAIT_MS		1000
+#define WAIT_MS		3000	/* generous: the VM runs under TCG on a busy host */
 /* How long a write that should not happen is given to happen anyway. */
 #define QUIET_MS	100
 #define IOEVENTFD_MAX	1000
