@@ -139,9 +139,6 @@ int vfio_pci_feature_low_power(struct vfio_pci_core_device *vdev, u32 flags,
 	size_t minsz = 0;
 	int ret;
 
-	if (!vdev->pdev->pm_cap)
-		return -EOPNOTSUPP;
-
 	if (feature == VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP)
 		minsz = sizeof(entry);
 	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, minsz);

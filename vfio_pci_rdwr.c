@@ -300,14 +300,20 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 		size_t len = min_t(size_t, count - done, VFIO_PCI_BOUNCE);
 		u64 at = pos + done;
 
+		/*
+		 * Map first, as the reference does: a ROM BAR shows no image
+		 * with memory decode off (-ENOMEM), while the boot VGA's
+		 * shadow copy in RAM maps and is then refused (-EIO).
+		 */
 		down_read(&vdev->memory_lock);
-		if (!vfio_pci_mem_ok(vdev)) {
-			up_read(&vdev->memory_lock);
-			ret = -EIO;
-			break;
-		}
 		rom = pci_map_rom(pdev, &rom_size);
 		if (!rom) {
+			up_read(&vdev->memory_lock);
+			ret = -ENOMEM;
+			break;
+		}
+		if (!vfio_pci_mem_ok(vdev)) {
+			pci_unmap_rom(pdev, rom);
 			up_read(&vdev->memory_lock);
 			ret = -EIO;
 			break;

@@ -4,7 +4,8 @@
  * function below the bus or in the slot.  Those functions form the
  * device's device set, and a user may reset them only when it proves it
  * owns every one of them that is open: by passing an fd of each one's
- * group.
+ * group.  A reset that reaches SR-IOV VFs, or a PF with VFs enabled, is
+ * refused whoever owns them.
  *
  * Locking: the device set's lock is held throughout; each function's
  * memory_lock is then taken for write (nested under the set's lock) and
@@ -171,10 +172,19 @@ struct vfio_pci_member_check {
 	int			ret;
 };
 
+/*
+ * Every function the reset reaches must be in the set.  None may be an
+ * SR-IOV VF or a PF with VFs enabled: the reset clears VF Enable under the
+ * VFs' feet, whoever owns them.
+ */
 static int vfio_pci_check_member(struct pci_dev *dev, void *data)
 {
 	struct vfio_pci_member_check *check = data;
 
+	if (dev->is_virtfn || pci_num_vf(dev)) {
+		check->ret = -EBUSY;
+		return 1;
+	}
 	if (!vfio_find_device_in_devset(check->dev_set, &dev->dev)) {
 		check->ret = -EINVAL;
 		return 1;
@@ -206,10 +216,12 @@ static int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 	mutex_lock(&dev_set->lock);
 
 	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_check_member, &check);
-	ret = check.ret;
-	if (ret) {
-		pci_info_ratelimited(vdev->pdev,
-				     "hot reset refused: it reaches a function not bound to a VFIO PCI driver\n");
+	if (check.ret) {
+		pci_info_ratelimited(vdev->pdev, "hot reset refused: %s\n",
+				     check.ret == -EBUSY ?
+				     "it reaches SR-IOV virtual functions" :
+				     "it reaches a function not bound to a VFIO PCI driver");
+		ret = -EINVAL;
 		goto out_unlock;
 	}
 
