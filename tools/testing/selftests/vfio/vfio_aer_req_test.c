@@ -25,7 +25,7 @@
 #define UNBIND_BDF	"0000:00:08.0"	/* the second edu */
 #define UNPLUG_BDF	"0000:05:00.0"
 #define UNPLUG_ID	"reqdev"
-#define UNPLUG_ARGS	"e1000,id=reqdev,bus=rp5"	/* as in the zoo */
+#define UNPLUG_ARGS	"e1000,id=reqdev,bus=rp5,romfile="	/* as in the zoo */
 #define PCI_BRIDGE_CONTROL	0x3e
 #define PCI_BRIDGE_CTL_SERR	0x02
 #define CHANNEL_TIMEOUT_MS	15000
