@@ -38,8 +38,10 @@ OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m
 DRIVER ?= both
 VM := tools/testing/vm/run.sh
 SELFTESTS := tools/testing/selftests/vfio
-# A variant driver built on our core, for vfio_variant_test.
+# A variant driver built on our core, for vfio_variant_test, and vfio-pci
+# with a test entry on its denylist, for vfio_module_params_test.
 VARIANT := $(SELFTESTS)/variant
+DENYTEST := $(SELFTESTS)/denylist
 
 .PHONY: all modules clean setup tests check fuzz demo shell sparse kernel-doc vm-build
 
@@ -51,6 +53,7 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(VARIANT) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(DENYTEST) clean
 	$(MAKE) -C $(SELFTESTS) clean
 
 # Install every host package the build and the test VM need (idempotent).
@@ -78,6 +81,8 @@ vm-build:
 	@test -n "$(DEB_KVER)" || { echo "no Debian 6.12 kernel: run make setup"; exit 1; }
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR) $(OOT_CONFIG) modules
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(VARIANT) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(DENYTEST) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(SELFTESTS)
 

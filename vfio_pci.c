@@ -4,9 +4,10 @@
  *
  * It binds only where an administrator asks: a function whose
  * driver_override says "vfio-pci", or one whose ids are listed in the
- * "ids" parameter.  Everything it does is the core's; the only code of its
- * own is the module parameters, the SR-IOV gate and the IGD setup step in
- * the open path.
+ * "ids" parameter, and never to a function of its denylist unless told
+ * so.  Everything it does is the core's; the only code of its own is the
+ * module parameters, the denylist, the SR-IOV gate and the IGD setup step
+ * in the open path.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -51,6 +52,10 @@ MODULE_PARM_DESC(disable_vga, "Do not offer the legacy VGA region of VGA-class f
 
 module_param_cb(disable_idle_d3, &vfio_pci_param_ops, &disable_idle_d3, 0644);
 MODULE_PARM_DESC(disable_idle_d3, "Keep functions in D0 while nobody has them open. Applies to devices bound afterwards.");
+
+static bool disable_denylist;
+module_param(disable_denylist, bool, 0444);
+MODULE_PARM_DESC(disable_denylist, "Bind functions of the denylist too (Intel QuickAssist C3xxx, C62x, DH895xCC), at your own risk");
 
 static bool enable_sriov;
 #ifdef CONFIG_PCI_IOV
@@ -98,10 +103,47 @@ static const struct vfio_device_ops vfio_pci_ops = {
 	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
 };
 
+/*
+ * Functions with errata that make them unsafe to hand to a user: the Intel
+ * QuickAssist physical and virtual functions the reference refuses too.
+ */
+static const struct pci_device_id vfio_pci_denylist[] = {
+	{ PCI_VDEVICE(INTEL, PCI_DEVICE_ID_INTEL_QAT_C3XXX) },
+	{ PCI_VDEVICE(INTEL, PCI_DEVICE_ID_INTEL_QAT_C3XXX_VF) },
+	{ PCI_VDEVICE(INTEL, PCI_DEVICE_ID_INTEL_QAT_C62X) },
+	{ PCI_VDEVICE(INTEL, PCI_DEVICE_ID_INTEL_QAT_C62X_VF) },
+	{ PCI_VDEVICE(INTEL, PCI_DEVICE_ID_INTEL_QAT_DH895XCC) },
+	{ PCI_VDEVICE(INTEL, PCI_DEVICE_ID_INTEL_QAT_DH895XCC_VF) },
+#ifdef VFIO_PCI_DENYLIST_TEST
+	/*
+	 * The selftests' build of this file (selftests/vfio/denylist) adds
+	 * pci-testdev: QEMU emulates none of the functions above.
+	 */
+	{ PCI_VDEVICE(REDHAT, 0x0005) },
+#endif
+	{}
+};
+
+static bool vfio_pci_denied(struct pci_dev *pdev)
+{
+	if (!pci_match_id(vfio_pci_denylist, pdev))
+		return false;
+	if (disable_denylist) {
+		pci_warn(pdev, "binding a function of the denylist: disable_denylist is set\n");
+		return false;
+	}
+	pci_warn(pdev, "not binding: %04x:%04x is on the denylist (disable_denylist=1 overrides)\n",
+		 pdev->vendor, pdev->device);
+	return true;
+}
+
 static int vfio_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vfio_pci_core_device *vdev;
 	int ret;
+
+	if (vfio_pci_denied(pdev))
+		return -EINVAL;
 
 	vdev = vfio_alloc_device(vfio_pci_core_device, vdev, &pdev->dev,
 				 &vfio_pci_ops);
