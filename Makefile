@@ -43,7 +43,7 @@ SELFTESTS := tools/testing/selftests/vfio
 VARIANT := $(SELFTESTS)/variant
 DENYTEST := $(SELFTESTS)/denylist
 
-.PHONY: all modules clean setup tests check fuzz demo shell sparse kernel-doc vm-build
+.PHONY: all modules install uninstall clean setup tests check fuzz demo shell sparse kernel-doc vm-build
 
 all: modules
 
@@ -55,6 +55,22 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(VARIANT) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(DENYTEST) clean
 	$(MAKE) -C $(SELFTESTS) clean
+
+# Install into /lib/modules/<release>/updates, ahead of the kernel's own
+# vfio-pci modules, and refresh modules.dep and modules.alias.
+# INSTALL_MOD_PATH=DIR installs below DIR, as the kernel's modules_install.
+KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+DEPMOD = depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KREL)
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(OOT_CONFIG) INSTALL_MOD_DIR=updates \
+		modules_install
+	$(DEPMOD)
+
+uninstall:
+	rm -f $(addprefix $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/, \
+		vfio-pci-core.ko vfio-pci-core.ko.xz vfio-pci.ko vfio-pci.ko.xz)
+	$(DEPMOD)
 
 # Install every host package the build and the test VM need (idempotent).
 setup:

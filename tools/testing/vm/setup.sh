@@ -14,8 +14,9 @@ here=$(dirname "$(readlink -f "$0")")
 # modules), nvme backing file (qemu-img), clients in the VM (qemu-io),
 # decompressing modules (xz), building the initramfs (cpio), and the tools the
 # tests and scripts call (lspci, modprobe, timeout, awk), and socat for the
-# host channel to QEMU's monitor (host-channel.sh).
-PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils socat
+# host channel to QEMU's monitor (host-channel.sh), and dkms, which the VM
+# test of the DKMS install uses.
+PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils socat dkms
       busybox-static qemu-system-x86 qemu-utils
       "$VM_META_IMAGE" "$VM_META_HEADERS")
 
