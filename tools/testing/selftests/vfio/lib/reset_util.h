@@ -15,8 +15,8 @@
 
 /* Config-space registers the tests look at (PCI spec values). */
 #define PCI_COMMAND		0x04
-#define PCI_COMMAND_IO		0x1
-#define PCI_COMMAND_MEMORY	0x2
+#define PCI_COMMAND_IO		0x0001
+#define PCI_COMMAND_MEMORY	0x0002
 #define PCI_COMMAND_MASTER	0x4
 #define PCI_COMMAND_SERR	0x100
 #define PCI_BASE_ADDRESS_0	0x10
