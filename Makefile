@@ -42,6 +42,8 @@ SELFTESTS := tools/testing/selftests/vfio
 # with a test entry on its denylist, for vfio_module_params_test.
 VARIANT := $(SELFTESTS)/variant
 DENYTEST := $(SELFTESTS)/denylist
+# The admin's bind tool, which vfio_bind_tool_test runs in the VM.
+BIND_TOOL := tools/vfio-pci-bind
 
 .PHONY: all modules install uninstall clean setup tests check fuzz demo shell sparse kernel-doc vm-build
 
@@ -55,6 +57,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(VARIANT) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(DENYTEST) clean
 	$(MAKE) -C $(SELFTESTS) clean
+	$(MAKE) -C $(BIND_TOOL) clean
 
 # Install into /lib/modules/<release>/updates, ahead of the kernel's own
 # vfio-pci modules, and refresh modules.dep and modules.alias.
@@ -101,6 +104,7 @@ vm-build:
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(DENYTEST) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(SELFTESTS)
+	$(MAKE) -C $(BIND_TOOL)
 
 # The full suite in the test VM, against ours and/or the reference
 # (DRIVER=ours|reference|both).  TEST=name runs one test program,
