@@ -21,6 +21,8 @@ results=$run/results
 # the reference's view in its lane and compare ours against it).
 export VFIO_TEST_ARTIFACTS=$run/artifacts
 mkdir -p "$VFIO_TEST_ARTIFACTS"
+# The per-program time limit, for programs that must not be cut off half-way.
+export VFIO_TEST_TIMEOUT=$VM_TIMEOUT
 # Requests to the host side (AER injection, hot-unplug): host-channel.sh.
 [ -n "${VM_HOST_CHANNEL:-}" ] && export VFIO_TEST_HOST_CHANNEL=$VM_HOST_CHANNEL
 # Extra settings for the tests (run.sh --env NAME=VALUE).
