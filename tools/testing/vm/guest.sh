@@ -21,7 +21,8 @@ results=$run/results
 # the reference's view in its lane and compare ours against it).
 export VFIO_TEST_ARTIFACTS=$run/artifacts
 mkdir -p "$VFIO_TEST_ARTIFACTS"
-# The per-program time limit, for programs that must not be cut off half-way.
+# The per-program time limit, for programs that must not be cut off half-way
+# (run_tests sets it per program; see prog_timeout).
 export VFIO_TEST_TIMEOUT=$VM_TIMEOUT
 # Requests to the host side (AER injection, hot-unplug): host-channel.sh.
 [ -n "${VM_HOST_CHANNEL:-}" ] && export VFIO_TEST_HOST_CHANNEL=$VM_HOST_CHANNEL
@@ -167,7 +168,7 @@ count_tap()
 		return
 	fi
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-		result fail "$lane" "$name" "# timed out after ${VM_TIMEOUT}s"
+		result fail "$lane" "$name" "# timed out after ${limit:-$VM_TIMEOUT}s"
 	elif [ "$planned" = -1 ]; then
 		result fail "$lane" "$name" "# printed no TAP plan (exit $rc)"
 	elif [ "$seen" != "$planned" ]; then
@@ -179,9 +180,24 @@ count_tap()
 	fi
 }
 
+# A program's time limit: the runner's, or more where the selftests'
+# "timeouts" file asks for more (programs that install modules run depmod,
+# which takes half a minute of TCG each time).
+prog_timeout()
+{
+	local want
+
+	want=$(awk -v n="$1" '$1 == n { print $2 }' "$tests_dir/timeouts" 2>/dev/null)
+	if [ -n "$want" ] && [ "$want" -gt "$VM_TIMEOUT" ]; then
+		echo "$want"
+	else
+		echo "$VM_TIMEOUT"
+	fi
+}
+
 run_tests()
 {
-	local lane=$1 prog name out rc found=
+	local lane=$1 prog name out rc found= limit
 
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
@@ -189,11 +205,13 @@ run_tests()
 		[ -n "$VM_TEST" ] && [ "$name" != "$VM_TEST" ] && continue
 		found=1
 		out=$run/$lane.$name.tap
+		limit=$(prog_timeout "$name")
 		echo "[$lane] # running $name"
 		(
 			cd "$tests_dir" || exit 1
 			VFIO_TEST_DRIVER=$lane VFIO_TEST_DEVICE=$VM_DEVICE \
-				exec timeout -k 5 "$VM_TIMEOUT" "$prog"
+				VFIO_TEST_TIMEOUT=$limit \
+				exec timeout -k 5 "$limit" "$prog"
 		) > "$out" 2>&1
 		rc=$?
 		sed "s/^/[$lane] /" "$out"
