@@ -28,7 +28,6 @@
 #include <dirent.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -238,19 +237,6 @@ static int write_path(const char *path, const char *val)
 	return ret;
 }
 
-static bool module_present(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return access(path, F_OK) == 0;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) < 0 ? -errno : 0;
-}
-
 static void driver_of(const char *bdf, char *buf, size_t len)
 {
 	if (pci_driver_name(bdf, buf, len) < 0)
@@ -341,7 +327,7 @@ static bool give_to_host_driver(const char *bdf, const char *driver, bool *loade
 	char path[PATH_MAX];
 	int ret;
 
-	if (!module_present(driver)) {
+	if (!module_loaded(driver)) {
 		command("modprobe", driver);
 		if (!tap_check(r.status == 0, "modprobe %s: exit %d: %s", driver,
 			       r.status, r.out))
@@ -981,8 +967,8 @@ static void variant_uninstall(void)
 		if (!strcmp(driver, VARIANT_DRIVER))
 			EXPECT_OK(pci_unbind(t.testdev), "unbinding from the variant");
 	}
-	if (module_present(VARIANT_MODULE))
-		EXPECT_OK(unload_module(VARIANT_MODULE), "delete_module of " VARIANT_MODULE);
+	if (module_loaded(VARIANT_MODULE))
+		EXPECT_OK(module_unload(VARIANT_MODULE), "delete_module of " VARIANT_MODULE);
 	if (t.variant_installed &&
 	    tap_check(umount2(t.moddir, MNT_DETACH) == 0, "unmounting %s: %s",
 		      t.moddir, strerror(errno)))
@@ -1045,7 +1031,7 @@ static void zoo_left_bound_to_vfio_pci(void)
 	size_t i;
 
 	alias_restore();
-	if (t.variant_installed || *t.scratch || module_present(VARIANT_MODULE))
+	if (t.variant_installed || *t.scratch || module_loaded(VARIANT_MODULE))
 		variant_uninstall();
 	for (i = 0; i < ARRAY_SIZE(touched); i++) {
 		if (!*touched[i])
@@ -1057,9 +1043,9 @@ static void zoo_left_bound_to_vfio_pci(void)
 	}
 	rmdir(STATE_DIR);
 	if (t.loaded_e1000e)
-		EXPECT_OK(unload_module("e1000e"), "unloading e1000e, which we loaded");
+		EXPECT_OK(module_unload("e1000e"), "unloading e1000e, which we loaded");
 	if (t.loaded_e1000)
-		EXPECT_OK(unload_module("e1000"), "unloading e1000, which we loaded");
+		EXPECT_OK(module_unload("e1000"), "unloading e1000, which we loaded");
 }
 
 static const struct {

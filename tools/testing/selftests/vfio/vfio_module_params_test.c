@@ -17,16 +17,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "install_util.h"
 #include "reset_util.h"
 #include "vfio_util.h"
 
@@ -59,32 +58,6 @@ static int run_cmd(const char *cmd)
 	return WEXITSTATUS(status) ? -EIO : 0;
 }
 
-static int insmod(const char *path, const char *params)
-{
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	ret = ret < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int rmmod(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) < 0 ? -errno : 0;
-}
-
-static bool module_present(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return access(path, F_OK) == 0;
-}
-
 /* vfio_pci of the lane under test, with @params. */
 static int load_vfio_pci(const char *params)
 {
@@ -93,7 +66,7 @@ static int load_vfio_pci(const char *params)
 
 	if (vfio_test_driver() == VFIO_TEST_DRIVER_OURS) {
 		snprintf(path, sizeof(path), "%s/vfio-pci.ko", t.repo);
-		ret = insmod(path, params);
+		ret = module_load(path, params);
 	} else {
 		snprintf(cmd, sizeof(cmd), "modprobe vfio_pci %s", params);
 		ret = run_cmd(cmd);
@@ -110,7 +83,7 @@ static int load_denytest(const char *params)
 
 	snprintf(path, sizeof(path),
 		 "%s/tools/testing/selftests/vfio/denylist/vfio-pci-denytest.ko", t.repo);
-	ret = insmod(path, params);
+	ret = module_load(path, params);
 	if (!ret)
 		t.loaded = true;
 	return ret;
@@ -121,10 +94,10 @@ static int unload_vfio_pci(void)
 {
 	int ret = 0;
 
-	if (module_present("vfio_pci"))
-		ret = rmmod("vfio_pci");
-	if (!ret && module_present("vfio_pci_denytest"))
-		ret = rmmod("vfio_pci_denytest");
+	if (module_loaded("vfio_pci"))
+		ret = module_unload("vfio_pci");
+	if (!ret && module_loaded("vfio_pci_denytest"))
+		ret = module_unload("vfio_pci_denytest");
 	if (!ret)
 		t.loaded = false;
 	return ret;
@@ -182,7 +155,7 @@ static bool release_all(void)
 		if (is_bound_to_vfio(t.bound[i]))
 			ok &= EXPECT_OK(pci_unbind(t.bound[i]), "unbinding from vfio-pci");
 	}
-	if (t.loaded || module_present("vfio_pci") || module_present("vfio_pci_denytest"))
+	if (t.loaded || module_loaded("vfio_pci") || module_loaded("vfio_pci_denytest"))
 		ok &= EXPECT_OK(unload_vfio_pci(), "unloading vfio_pci");
 	return ok;
 }
@@ -196,15 +169,15 @@ static int restore_all(void)
 {
 	int i, failed = 0;
 
-	if (module_present("vfio_pci_denytest")) {
+	if (module_loaded("vfio_pci_denytest")) {
 		for (i = 0; i < t.nr_bound; i++) {
 			pci_set_driver_override(t.bound[i], NULL);
 			if (is_bound_to_vfio(t.bound[i]))
 				pci_unbind(t.bound[i]);
 		}
-		rmmod("vfio_pci_denytest");
+		module_unload("vfio_pci_denytest");
 	}
-	if (!module_present("vfio_pci") && load_vfio_pci(""))
+	if (!module_loaded("vfio_pci") && load_vfio_pci(""))
 		return -1;
 	for (i = 0; i < t.nr_bound; i++)
 		if (!is_bound_to_vfio(t.bound[i]) && pci_bind(t.bound[i], VFIO_PCI))
@@ -284,7 +257,7 @@ static void params_have_reference_modes(void)
 
 static void core_has_no_params(void)
 {
-	EXPECT_TRUE(module_present("vfio_pci_core"), "vfio_pci_core loaded");
+	EXPECT_TRUE(module_loaded("vfio_pci_core"), "vfio_pci_core loaded");
 	EXPECT_TRUE(access("/sys/module/vfio_pci_core/parameters", F_OK) != 0,
 		    "/sys/module/vfio_pci_core/parameters absent");
 }
@@ -399,7 +372,7 @@ static void everything_bound_again(void)
 	int i;
 
 	EXPECT_EQ(restore_all(), 0, "functions that failed to bind again");
-	EXPECT_TRUE(module_present("vfio_pci"), "vfio_pci loaded");
+	EXPECT_TRUE(module_loaded("vfio_pci"), "vfio_pci loaded");
 	for (i = 0; i < t.nr_bound; i++)
 		tap_check(is_bound_to_vfio(t.bound[i]), "%s bound to vfio-pci again",
 			  t.bound[i]);
@@ -421,20 +394,6 @@ static const struct {
 	{ "every_function_bound_again_by_override", everything_bound_again },
 };
 
-static int find_repo(void)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	/* The program sits in tools/testing/selftests/vfio of the repo. */
-	snprintf(t.repo, sizeof(t.repo), "%s/../../../..", dirname(exe));
-	return 0;
-}
-
 int main(void)
 {
 	const char *want = getenv("VFIO_TEST_DEVICE");
@@ -444,9 +403,9 @@ int main(void)
 	if (want && *want)
 		tap_skip_all("VFIO_TEST_DEVICE=%s: this program reloads vfio_pci, which unbinds every function",
 			     want);
-	if (!module_present("vfio_pci"))
+	if (!module_loaded("vfio_pci"))
 		tap_skip_all("vfio_pci is not loaded");
-	ret = find_repo();
+	ret = install_find_repo(t.repo, sizeof(t.repo));
 	if (ret)
 		tap_bail_out("locating the repository: %s", tap_errno_name(-ret));
 	t.loaded = true;

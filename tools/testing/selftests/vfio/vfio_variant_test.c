@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vfio_util.h"
@@ -62,32 +61,6 @@ static bool needs(bool state, const char *what)
 	if (!state)
 		tap_case_skip("needs %s, which failed above", what);
 	return !state;
-}
-
-static int load_module(const char *path)
-{
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	ret = ret < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int unload_module(const char *name)
-{
-	return syscall(SYS_delete_module, name, O_NONBLOCK) < 0 ? -errno : 0;
-}
-
-static bool module_present(const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return access(path, F_OK) == 0;
 }
 
 static bool expect_driver(const char *want)
@@ -158,11 +131,11 @@ static void module_loads(void)
 	if (!tap_check(access(t.ko, R_OK) == 0,
 		       "%s: not there; \"make vm-build\" builds it", t.ko))
 		return;
-	ret = load_module(t.ko);
+	ret = module_load(t.ko, "");
 	if (!EXPECT_OK(ret, "finit_module of the variant"))
 		return;
 	t.loaded = true;
-	EXPECT_TRUE(module_present(VARIANT_MODULE), "/sys/module/" VARIANT_MODULE);
+	EXPECT_TRUE(module_loaded(VARIANT_MODULE), "/sys/module/" VARIANT_MODULE);
 }
 
 static void module_holds_core(void)
@@ -429,10 +402,10 @@ static void unloads_after_unbind(void)
 	    !strcmp(driver, VARIANT_DRIVER))
 		EXPECT_OK(pci_unbind(t.func.bdf), "unbinding from the variant");
 	t.bound = false;
-	if (!EXPECT_OK(unload_module(VARIANT_MODULE), "delete_module of the variant"))
+	if (!EXPECT_OK(module_unload(VARIANT_MODULE), "delete_module of the variant"))
 		return;
 	t.loaded = false;
-	EXPECT_TRUE(!module_present(VARIANT_MODULE), "/sys/module/" VARIANT_MODULE " gone");
+	EXPECT_TRUE(!module_loaded(VARIANT_MODULE), "/sys/module/" VARIANT_MODULE " gone");
 }
 
 static void rebinds_to_vfio_pci(void)

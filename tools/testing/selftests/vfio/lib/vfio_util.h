@@ -120,6 +120,15 @@ bool vfio_group_node_exists(int group);
 /* Waits until /dev/vfio/@group exists (or is gone); 0 or -ETIMEDOUT. */
 int vfio_wait_group_node(int group, bool present, int timeout_ms);
 
+/* ---- Kernel modules ----------------------------------------------------- */
+
+/* finit_module() of the .ko at @path with @params ("" for none); 0 or -errno. */
+int module_load(const char *path, const char *params);
+/* delete_module() without waiting for users to go; 0 or -errno. */
+int module_unload(const char *name);
+/* Whether /sys/module/@name exists (loaded, or built in with parameters). */
+bool module_loaded(const char *name);
+
 /* ---- The VFIO uAPI ------------------------------------------------------ */
 
 /*
