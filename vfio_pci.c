@@ -248,9 +248,3 @@ module_exit(vfio_pci_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VFIO driver for PCI functions an administrator hands over");
-/*
- * DKMS does not put a module in place of the kernel's own when both carry
- * the same version, and the kernel's vfio-pci modules carry none.  Keep it
- * equal to PACKAGE_VERSION in dkms.conf.
- */
-MODULE_VERSION("1.0");

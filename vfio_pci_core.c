@@ -1173,9 +1173,3 @@ module_exit(vfio_pci_core_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VFIO PCI core: the library VFIO PCI drivers are built from");
-/*
- * DKMS does not put a module in place of the kernel's own when both carry
- * the same version, and the kernel's vfio-pci modules carry none.  Keep it
- * equal to PACKAGE_VERSION in dkms.conf.
- */
-MODULE_VERSION("1.0");
