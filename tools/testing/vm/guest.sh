@@ -87,8 +87,22 @@ unbind_vfio()
 {
 	local bdf=$1 dev=/sys/bus/pci/devices/$1
 
+	local w i=0
+
 	if [ "$(driver_of "$bdf")" = vfio-pci ]; then
-		echo "$bdf" > "$dev/driver/unbind" || return 1
+		# The unbind waits while the device is open: never for ever.
+		echo "$bdf" > "$dev/driver/unbind" &
+		w=$!
+		while kill -0 "$w" 2>/dev/null && [ "$i" -lt 60 ]; do
+			sleep 1
+			i=$((i + 1))
+		done
+		if kill -0 "$w" 2>/dev/null; then
+			echo "# unbind of $bdf still waiting after 60 s; the writer's stack:"
+			sed 's/^/#   /' "/proc/$w/stack" 2>/dev/null
+			return 1
+		fi
+		wait "$w" || return 1
 	fi
 	echo > "$dev/driver_override"
 }
@@ -128,9 +142,36 @@ bind_zoo()
 	result pass "$lane" zoo_binds_to_vfio_pci
 }
 
+# Processes other than us that hold a VFIO container, group or device fd.
+vfio_holders()
+{
+	local p
+
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = $$ ] && continue
+		if ls -l "$p/fd" 2>/dev/null | grep -q -e ' /dev/vfio/' -e 'vfio-device'; then
+			echo "${p#/proc/}"
+		fi
+	done
+}
+
 unload_lane()
 {
-	local lane=$1 bdf bad=
+	local lane=$1 bdf bad= holders p
+
+	# A device still open would make its unbind wait for ever: name the
+	# process, fail, and kill it so that the run goes on.
+	holders=$(vfio_holders)
+	if [ -n "$holders" ]; then
+		for p in $holders; do
+			echo "[$lane] # pid $p still holds a VFIO fd: $(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)"
+		done
+		result fail "$lane" no_process_left_holding_vfio
+		kill -9 $holders 2>/dev/null
+		sleep 1
+	else
+		result pass "$lane" no_process_left_holding_vfio
+	fi
 
 	for bdf in $(zoo_bdfs); do
 		unbind_vfio "$bdf" || bad="$bad $bdf"
