@@ -301,18 +301,24 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 		u64 at = pos + done;
 
 		/*
-		 * Map first, as the reference does: a ROM BAR shows no image
-		 * with memory decode off (-ENOMEM), while the boot VGA's
-		 * shadow copy in RAM maps and is then refused (-EIO).
+		 * Never touch a function the user put in D3hot.  Otherwise map
+		 * first, as the reference does: a ROM BAR shows no image with
+		 * memory decode off (-ENOMEM), while the boot VGA's shadow copy
+		 * in RAM maps and is then refused (-EIO).
 		 */
 		down_read(&vdev->memory_lock);
+		if (vdev->power_low) {
+			up_read(&vdev->memory_lock);
+			ret = -EIO;
+			break;
+		}
 		rom = pci_map_rom(pdev, &rom_size);
 		if (!rom) {
 			up_read(&vdev->memory_lock);
 			ret = -ENOMEM;
 			break;
 		}
-		if (!vfio_pci_mem_ok(vdev)) {
+		if (!vfio_pci_memory_enabled(vdev)) {
 			pci_unmap_rom(pdev, rom);
 			up_read(&vdev->memory_lock);
 			ret = -EIO;
