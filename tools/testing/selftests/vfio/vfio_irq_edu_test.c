@@ -47,22 +47,6 @@ static bool ack_irq(struct vfio_dev *dev, uint32_t bits)
 	return EXPECT_OK(edu_ack(dev, bits), what);
 }
 
-static bool expect_signal(int efd, const char *what)
-{
-	long long got = irq_eventfd_wait(efd, IRQ_WAIT_MS);
-
-	return tap_check(got > 0, "%s: expected the eventfd signalled within %d ms, read %lld",
-			 what, IRQ_WAIT_MS, got);
-}
-
-static bool expect_quiet(int efd, const char *what)
-{
-	long long got = irq_eventfd_wait(efd, IRQ_QUIET_MS);
-
-	return tap_check(got == 0, "%s: expected no signal for %d ms, read %lld",
-			 what, IRQ_QUIET_MS, got);
-}
-
 static void expect_status(struct vfio_dev *dev, uint32_t want, const char *what)
 {
 	uint32_t bits = ~0u;
@@ -103,9 +87,9 @@ static void intx_device_raise(const struct pci_func *f)
 
 	if (!intx_setup(&dev, f, &efd))
 		return;
-	expect_quiet(efd, "before the device raised anything");
+	irq_expect_quiet(efd, "before the device raised anything");
 	if (raise_irq(&dev, 0x1))
-		expect_signal(efd, "INTx after the device raised it");
+		irq_expect_signal(efd, "INTx after the device raised it");
 	expect_status(&dev, 0x1, "irq status after raising bit 0");
 	intx_teardown(&dev, efd);
 }
@@ -118,7 +102,7 @@ static void intx_ack_path(const struct pci_func *f)
 
 	if (!intx_setup(&dev, f, &efd))
 		return;
-	if (!raise_irq(&dev, 0x3) || !expect_signal(efd, "INTx after raising 0x3"))
+	if (!raise_irq(&dev, 0x3) || !irq_expect_signal(efd, "INTx after raising 0x3"))
 		goto out;
 	expect_status(&dev, 0x3, "irq status before acknowledging");
 	ack_irq(&dev, 0x1);
@@ -126,10 +110,10 @@ static void intx_ack_path(const struct pci_func *f)
 	ack_irq(&dev, 0x2);
 	expect_status(&dev, 0x0, "irq status after acknowledging bit 1");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask");
-	expect_quiet(efd, "after acknowledging everything and unmasking");
+	irq_expect_quiet(efd, "after acknowledging everything and unmasking");
 	/* and the line works again */
 	if (raise_irq(&dev, 0x4))
-		expect_signal(efd, "INTx raised again after the unmask");
+		irq_expect_signal(efd, "INTx raised again after the unmask");
 out:
 	intx_teardown(&dev, efd);
 }
@@ -145,16 +129,16 @@ static void intx_automask(const struct pci_func *f)
 
 	if (!intx_setup(&dev, f, &efd))
 		return;
-	if (!raise_irq(&dev, 0x1) || !expect_signal(efd, "first INTx"))
+	if (!raise_irq(&dev, 0x1) || !irq_expect_signal(efd, "first INTx"))
 		goto out;
 	ack_irq(&dev, 0x1);
 	raise_irq(&dev, 0x2);
-	expect_quiet(efd, "second raise while automasked");
+	irq_expect_quiet(efd, "second raise while automasked");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask by ioctl");
-	expect_signal(efd, "the pending INTx after the unmask");
+	irq_expect_signal(efd, "the pending INTx after the unmask");
 	ack_irq(&dev, 0x2);
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask by ioctl");
-	expect_quiet(efd, "after acknowledging and unmasking");
+	irq_expect_quiet(efd, "after acknowledging and unmasking");
 out:
 	intx_teardown(&dev, efd);
 }
@@ -173,28 +157,28 @@ static void intx_unmask_eventfd(const struct pci_func *f)
 	if (!EXPECT_OK(irq_unmask_eventfd(dev.fd, VFIO_PCI_INTX_IRQ_INDEX, unmask),
 		       "ACTION_UNMASK | DATA_EVENTFD"))
 		goto out_close;
-	if (!raise_irq(&dev, 0x1) || !expect_signal(efd, "first INTx"))
+	if (!raise_irq(&dev, 0x1) || !irq_expect_signal(efd, "first INTx"))
 		goto out_close;
 	ack_irq(&dev, 0x1);
 	raise_irq(&dev, 0x2);
-	expect_quiet(efd, "second raise while automasked");
+	irq_expect_quiet(efd, "second raise while automasked");
 	EXPECT_EQ(eventfd_write(unmask, 1), 0, "signalling the unmask eventfd");
-	expect_signal(efd, "the pending INTx after the unmask eventfd");
+	irq_expect_signal(efd, "the pending INTx after the unmask eventfd");
 	ack_irq(&dev, 0x2);
 	EXPECT_EQ(eventfd_write(unmask, 1), 0, "signalling the unmask eventfd");
-	expect_quiet(efd, "after acknowledging and unmasking by eventfd");
+	irq_expect_quiet(efd, "after acknowledging and unmasking by eventfd");
 
 	/* Detached: signalling it no longer unmasks. */
 	EXPECT_OK(irq_unmask_eventfd(dev.fd, VFIO_PCI_INTX_IRQ_INDEX, -1),
 		  "unmask eventfd fd -1");
 	raise_irq(&dev, 0x4);
-	expect_signal(efd, "INTx after the unmask eventfd unmasked it");
+	irq_expect_signal(efd, "INTx after the unmask eventfd unmasked it");
 	ack_irq(&dev, 0x4);
 	raise_irq(&dev, 0x8);
 	EXPECT_EQ(eventfd_write(unmask, 1), 0, "signalling the detached unmask eventfd");
-	expect_quiet(efd, "raise after signalling the detached unmask eventfd");
+	irq_expect_quiet(efd, "raise after signalling the detached unmask eventfd");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask by ioctl");
-	expect_signal(efd, "the pending INTx after the unmask ioctl");
+	irq_expect_signal(efd, "the pending INTx after the unmask ioctl");
 out_close:
 	close(unmask);
 out:
@@ -211,9 +195,9 @@ static void intx_mask_ioctl(const struct pci_func *f)
 		return;
 	EXPECT_OK(irq_mask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "mask by ioctl");
 	raise_irq(&dev, 0x1);
-	expect_quiet(efd, "raise while masked");
+	irq_expect_quiet(efd, "raise while masked");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask by ioctl");
-	expect_signal(efd, "INTx after the unmask");
+	irq_expect_signal(efd, "INTx after the unmask");
 	intx_teardown(&dev, efd);
 }
 
@@ -232,7 +216,7 @@ static void intx_mask_across_reenable(const struct pci_func *f)
 	EXPECT_OK(irq_disable(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "disabling INTx");
 	EXPECT_OK(irq_set_eventfd(dev.fd, VFIO_PCI_INTX_IRQ_INDEX, 0, efd), "enabling INTx again");
 	raise_irq(&dev, 0x1);
-	expect_signal(efd, "raise after mask, disable and enable");
+	irq_expect_signal(efd, "raise after mask, disable and enable");
 	intx_teardown(&dev, efd);
 }
 
@@ -259,13 +243,13 @@ static void intx_user_disable_bit(const struct pci_func *f)
 	    !EXPECT_OK(irq_set_eventfd(dev.fd, VFIO_PCI_INTX_IRQ_INDEX, 0, efd), "enabling INTx"))
 		goto out;
 	raise_irq(&dev, 0x1);
-	expect_quiet(efd, "raise with the user's INTx-disable bit set");
+	irq_expect_quiet(efd, "raise with the user's INTx-disable bit set");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask by ioctl");
-	expect_quiet(efd, "unmask with the user's INTx-disable bit set");
+	irq_expect_quiet(efd, "unmask with the user's INTx-disable bit set");
 	EXPECT_OK(vfio_config_write16(&dev, PCI_COMMAND, cmd & ~PCI_COMMAND_INTX_DISABLE),
 		  "clearing INTx disable in the command register");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask by ioctl");
-	expect_signal(efd, "the pending raise once the bit is clear");
+	irq_expect_signal(efd, "the pending raise once the bit is clear");
 	EXPECT_OK(irq_disable(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "disabling INTx");
 out:
 	edu_ack(&dev, ~0u);
@@ -308,12 +292,12 @@ static void msi_device_raise(const struct pci_func *f)
 		return;
 	EXPECT_EQ(irq_msi_enabled(f->bdf), 1, "MSI enable bit in the capability");
 	if (raise_irq(&dev, 0x1))
-		expect_signal(efd, "MSI after the device raised it");
+		irq_expect_signal(efd, "MSI after the device raised it");
 	ack_irq(&dev, 0x1);
 	if (raise_irq(&dev, 0x2))
-		expect_signal(efd, "a second MSI, with no unmask");
+		irq_expect_signal(efd, "a second MSI, with no unmask");
 	ack_irq(&dev, 0x2);
-	expect_quiet(efd, "after acknowledging");
+	irq_expect_quiet(efd, "after acknowledging");
 	msi_teardown(&dev, efd);
 }
 
@@ -331,7 +315,7 @@ static void msi_change_eventfd(const struct pci_func *f)
 	if (EXPECT_OK(irq_set_eventfd(dev.fd, VFIO_PCI_MSI_IRQ_INDEX, 0, other),
 		      "new eventfd on vector 0 without disabling")) {
 		raise_irq(&dev, 0x1);
-		expect_signal(other, "the new eventfd");
+		irq_expect_signal(other, "the new eventfd");
 		EXPECT_EQ(irq_eventfd_take(efd), 0, "the old eventfd");
 		ack_irq(&dev, 0x1);
 	}
@@ -357,13 +341,13 @@ static void intx_to_msi(const struct pci_func *f)
 		goto out;
 	EXPECT_EQ(irq_proc_count(f->bdf, "vfio-msi["), 1, "MSI handler");
 	raise_irq(&dev, 0x1);
-	expect_signal(msi, "MSI eventfd");
+	irq_expect_signal(msi, "MSI eventfd");
 	EXPECT_EQ(irq_eventfd_take(efd), 0, "the old INTx eventfd");
 	ack_irq(&dev, 0x1);
 	EXPECT_OK(irq_disable(dev.fd, VFIO_PCI_MSI_IRQ_INDEX), "disabling MSI");
 	/* with nothing enabled, the device's raise reaches nobody */
 	raise_irq(&dev, 0x2);
-	expect_quiet(msi, "MSI eventfd with interrupts disabled");
+	irq_expect_quiet(msi, "MSI eventfd with interrupts disabled");
 	EXPECT_EQ(irq_eventfd_take(efd), 0, "INTx eventfd with interrupts disabled");
 out:
 	edu_ack(&dev, ~0u);

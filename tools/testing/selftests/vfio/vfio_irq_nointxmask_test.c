@@ -48,22 +48,6 @@ static bool set_nointxmask(const char *val)
 	return EXPECT_OK(module_param_write("vfio_pci", "nointxmask", val), what);
 }
 
-static bool expect_signal(int efd, const char *what)
-{
-	long long got = irq_eventfd_wait(efd, IRQ_WAIT_MS);
-
-	return tap_check(got > 0, "%s: expected the eventfd signalled within %d ms, read %lld",
-			 what, IRQ_WAIT_MS, got);
-}
-
-static bool expect_quiet(int efd, const char *what)
-{
-	long long got = irq_eventfd_wait(efd, IRQ_QUIET_MS);
-
-	return tap_check(got == 0, "%s: expected no signal for %d ms, read %lld",
-			 what, IRQ_QUIET_MS, got);
-}
-
 /*
  * Opens edu with INTx on an eventfd, raises, and checks the automask
  * cycle; @masked_at_function says where the mask is expected.
@@ -82,17 +66,17 @@ static void intx_cycle(const struct pci_func *f, bool masked_at_function)
 		goto out;
 	expect_hw_intx_disable(f, false, "INTx enabled, nothing raised");
 	if (!EXPECT_OK(edu_raise(&dev, 0x1), "raising bit 0") ||
-	    !expect_signal(efd, "INTx raised by the device"))
+	    !irq_expect_signal(efd, "INTx raised by the device"))
 		goto out_disable;
 	expect_hw_intx_disable(f, masked_at_function, "automasked after delivery");
 	EXPECT_OK(edu_ack(&dev, 0x1), "acknowledging bit 0");
 	EXPECT_OK(edu_raise(&dev, 0x2), "raising bit 1");
-	expect_quiet(efd, "second raise while automasked");
+	irq_expect_quiet(efd, "second raise while automasked");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask");
-	expect_signal(efd, "the pending INTx after the unmask");
+	irq_expect_signal(efd, "the pending INTx after the unmask");
 	EXPECT_OK(edu_ack(&dev, 0x2), "acknowledging bit 1");
 	EXPECT_OK(irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX), "unmask");
-	expect_quiet(efd, "after acknowledging and unmasking");
+	irq_expect_quiet(efd, "after acknowledging and unmasking");
 	expect_hw_intx_disable(f, false, "unmasked, nothing pending");
 out_disable:
 	edu_ack(&dev, ~0u);

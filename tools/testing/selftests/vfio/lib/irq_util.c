@@ -60,6 +60,22 @@ long long irq_eventfd_take(int efd)
 	return errno == EAGAIN ? 0 : -errno;
 }
 
+bool irq_expect_signal(int efd, const char *what)
+{
+	long long got = irq_eventfd_wait(efd, IRQ_WAIT_MS);
+
+	return tap_check(got > 0, "%s: expected the eventfd signalled within %d ms, read %lld",
+			 what, IRQ_WAIT_MS, got);
+}
+
+bool irq_expect_quiet(int efd, const char *what)
+{
+	long long got = irq_eventfd_wait(efd, IRQ_QUIET_MS);
+
+	return tap_check(got == 0, "%s: expected no signal for %d ms, read %lld",
+			 what, IRQ_QUIET_MS, got);
+}
+
 long long irq_eventfd_wait(int efd, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = efd, .events = POLLIN };

@@ -35,6 +35,12 @@ void irq_eventfds_close(int *fds, unsigned int n);
 long long irq_eventfd_wait(int efd, int timeout_ms);
 /* The counter without waiting (0 when not signalled), resetting it. */
 long long irq_eventfd_take(int efd);
+/*
+ * Inside an open case: @efd signalled within IRQ_WAIT_MS, or quiet for
+ * IRQ_QUIET_MS; a failure names @what.  Returns whether it held.
+ */
+bool irq_expect_signal(int efd, const char *what);
+bool irq_expect_quiet(int efd, const char *what);
 
 /* ---- VFIO_DEVICE_SET_IRQS ---------------------------------------------- */
 
