@@ -71,8 +71,8 @@ install: modules
 	$(DEPMOD)
 
 uninstall:
-	rm -f $(addprefix $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/, \
-		vfio-pci-core.ko vfio-pci-core.ko.xz vfio-pci.ko vfio-pci.ko.xz)
+	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/vfio-pci-core.ko* \
+		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/vfio-pci.ko*
 	$(DEPMOD)
 
 # Install every host package the build and the test VM need (idempotent).

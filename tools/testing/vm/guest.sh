@@ -85,9 +85,7 @@ bind_vfio()
 
 unbind_vfio()
 {
-	local bdf=$1 dev=/sys/bus/pci/devices/$1
-
-	local w i=0
+	local bdf=$1 dev=/sys/bus/pci/devices/$1 w i=0
 
 	if [ "$(driver_of "$bdf")" = vfio-pci ]; then
 		# The unbind waits while the device is open: never for ever.
