@@ -26,6 +26,8 @@ struct vfio_pci_region;
 struct vfio_pci_cfg;
 struct vfio_pci_irq_ctx;
 struct vfio_pci_sriov;
+struct vfio_pci_mig;
+struct vfio_pci_mig_stream;
 
 /*
  * Each region lives at its own window of the device fd: the region index
@@ -106,6 +108,12 @@ struct vfio_pci_region {
  *    nothing that holds it may wait for a runtime resume; it nests
  *    outside memory_lock.
  *  - the SR-IOV state of a PF (@sriov) has a mutex of its own, innermost.
+ *  - the migration state (@mig, only for drivers that call
+ *    vfio_pci_core_mig_init()) has a mutex that nests outside memory_lock
+ *    and the mm's lock (the data fd copies to and from user memory under
+ *    it).  Resets run with memory_lock held and the PCI device locked, so
+ *    they never wait for it: vfio_pci_core_mig_reset() leaves the reset to
+ *    whoever holds it, to be done before it is released.
  */
 struct vfio_pci_core_device {
 	struct vfio_device		vdev;
@@ -159,6 +167,8 @@ struct vfio_pci_core_device {
 	struct notifier_block		sriov_nb;
 	bool				vf_counted;
 	bool				needs_reset;
+
+	struct vfio_pci_mig		*mig;
 };
 
 /* ->init/->release of the driver's vfio_device_ops */
@@ -198,6 +208,82 @@ int vfio_pci_core_register_dev_region(struct vfio_pci_core_device *vdev,
 /* helpers for drivers that access the device themselves */
 int vfio_pci_core_setup_barmap(struct vfio_pci_core_device *vdev, int bar);
 void __iomem *vfio_pci_core_iomap(struct vfio_pci_core_device *vdev, int bar);
+int vfio_pci_core_mem_begin(struct vfio_pci_core_device *vdev);
+void vfio_pci_core_mem_end(struct vfio_pci_core_device *vdev);
+
+/**
+ * enum vfio_pci_mig_record - the kinds of record in a migration stream
+ * @VFIO_PCI_MIG_PRECOPY: saved while the device runs (PRE_COPY states);
+ *	the destination may use it early, for example to check that it is
+ *	compatible, and must not depend on it alone
+ * @VFIO_PCI_MIG_FINAL: saved on entering STOP_COPY with the device stopped;
+ *	exactly one ends every complete stream
+ */
+enum vfio_pci_mig_record {
+	VFIO_PCI_MIG_PRECOPY = 1,
+	VFIO_PCI_MIG_FINAL = 2,
+};
+
+/**
+ * struct vfio_pci_mig_ops - what a migrating driver supplies to the core
+ * @p2p_stop: RUNNING -> RUNNING_P2P: finish and stop initiating peer to peer
+ *	DMA (all DMA if the device cannot tell).  Only with VFIO_MIGRATION_P2P;
+ *	may be NULL when the device needs nothing for it.
+ * @p2p_start: RUNNING_P2P -> RUNNING, the undo of @p2p_stop; may be NULL.
+ * @stop: RUNNING_P2P (or RUNNING) -> STOP: the device stops; from here on
+ *	it raises no interrupt, does no DMA and changes no state of its own.
+ *	Required.
+ * @start: STOP -> RUNNING_P2P (or RUNNING): the device runs again.  After a
+ *	load this is where state with side effects (pending interrupts) is
+ *	put back.  Required.
+ * @save: append the device's state to @stream with vfio_pci_core_mig_add():
+ *	a @kind VFIO_PCI_MIG_PRECOPY record while the device runs (on entering
+ *	PRE_COPY, and again whenever @precopy_dirty says there is more), or the
+ *	VFIO_PCI_MIG_FINAL record once stopped (entering STOP_COPY).  Required.
+ * @load: take one complete record of @kind, @len bytes at @data, written by
+ *	the user in RESUMING; the device is stopped.  Return -EINVAL for data
+ *	the driver cannot use.  Required.
+ * @load_finish: RESUMING -> STOP, after a complete stream: check the loaded
+ *	state as a whole.  An error fails the arc and leaves the device in
+ *	ERROR.  May be NULL.
+ * @data_size: estimate of the bytes the VFIO_PCI_MIG_FINAL record will
+ *	take (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE).  Required.
+ * @precopy_dirty: bytes of state changed since the last PRE_COPY save, for
+ *	VFIO_MIG_GET_PRECOPY_INFO's dirty_bytes; NULL reports 0.
+ * @reset: the device was reset (by the user, the PCI core or the driver)
+ *	or closed: forget any state kept for a migration.  May be NULL.
+ * @max_record: the largest record @load accepts; a stream announcing a
+ *	larger one is refused before any of it is buffered.
+ *
+ * The core calls every op with the device's migration lock held, so they
+ * never run concurrently with each other.  Ops that touch the device's
+ * memory BARs bracket the access with vfio_pci_core_mem_begin() and
+ * vfio_pci_core_mem_end().
+ */
+struct vfio_pci_mig_ops {
+	int	(*p2p_stop)(struct vfio_pci_core_device *vdev);
+	int	(*p2p_start)(struct vfio_pci_core_device *vdev);
+	int	(*stop)(struct vfio_pci_core_device *vdev);
+	int	(*start)(struct vfio_pci_core_device *vdev);
+	int	(*save)(struct vfio_pci_core_device *vdev,
+			struct vfio_pci_mig_stream *stream,
+			enum vfio_pci_mig_record kind);
+	int	(*load)(struct vfio_pci_core_device *vdev,
+			enum vfio_pci_mig_record kind, const void *data,
+			size_t len);
+	int	(*load_finish)(struct vfio_pci_core_device *vdev);
+	int	(*data_size)(struct vfio_pci_core_device *vdev, size_t *len);
+	u64	(*precopy_dirty)(struct vfio_pci_core_device *vdev);
+	void	(*reset)(struct vfio_pci_core_device *vdev);
+	size_t	max_record;
+};
+
+/* migration (vfio_pci_mig.c): set up from ->init, before registration */
+int vfio_pci_core_mig_init(struct vfio_pci_core_device *vdev,
+			   const struct vfio_pci_mig_ops *ops, u32 flags);
+int vfio_pci_core_mig_add(struct vfio_pci_mig_stream *stream,
+			  const void *data, size_t len);
+void vfio_pci_core_mig_reset(struct vfio_pci_core_device *vdev);
 
 /* driver-level plumbing */
 void vfio_pci_core_set_params(bool nointxmask, bool is_disable_vga,
