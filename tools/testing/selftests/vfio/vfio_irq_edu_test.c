@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <linux/pci_regs.h>
 
+#include "edu_util.h"
 #include "irq_util.h"
 
 static bool open_edu(struct vfio_dev *dev, const struct pci_func *f)

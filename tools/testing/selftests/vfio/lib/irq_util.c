@@ -239,23 +239,6 @@ int irq_msix_enabled(const char *bdf)
 	return ret ? ret : !!(flags & PCI_MSIX_FLAGS_ENABLE);
 }
 
-/* ---- edu ---------------------------------------------------------------- */
-
-int edu_raise(struct vfio_dev *dev, uint32_t bits)
-{
-	return vfio_bar_write32(dev, 0, EDU_REG_IRQ_RAISE, bits);
-}
-
-int edu_ack(struct vfio_dev *dev, uint32_t bits)
-{
-	return vfio_bar_write32(dev, 0, EDU_REG_IRQ_ACK, bits);
-}
-
-int edu_irq_status(struct vfio_dev *dev, uint32_t *bits)
-{
-	return vfio_bar_read32(dev, 0, EDU_REG_IRQ_STATUS, bits);
-}
-
 /* ---- running cases ------------------------------------------------------ */
 
 static bool kind_matches(const char *kinds, const char *kind)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Helpers for the interrupt selftests: eventfds, VFIO_DEVICE_SET_IRQS in
- * its data/action combinations, the command register, the edu device's
- * interrupt registers, and files the reference lane leaves for ours.
+ * its data/action combinations, the command register, and files the
+ * reference lane leaves for ours.  The edu device's registers are in
+ * edu_util.h.
  *
  * Like vfio_util.h, everything that can fail returns a negative errno.
  */
@@ -14,6 +15,7 @@
 #include <stdint.h>
 #include <linux/vfio.h>
 
+#include "edu_util.h"
 #include "vfio_util.h"
 
 /* How long an interrupt that should come may take under TCG-in-TCG. */
@@ -92,18 +94,6 @@ int irq_proc_count(const char *bdf, const char *what);
 /* Enable bits of the MSI and MSI-X capabilities as the PCI core sees them. */
 int irq_msi_enabled(const char *bdf);
 int irq_msix_enabled(const char *bdf);
-
-/* ---- edu (QEMU's teaching device) -------------------------------------- */
-
-#define EDU_REG_ID		0x00
-#define EDU_REG_STATUS		0x20
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60
-#define EDU_REG_IRQ_ACK		0x64
-
-int edu_raise(struct vfio_dev *dev, uint32_t bits);
-int edu_ack(struct vfio_dev *dev, uint32_t bits);
-int edu_irq_status(struct vfio_dev *dev, uint32_t *bits);
 
 /* ---- running cases on devices of some kinds ------------------------- */
 
