@@ -248,7 +248,9 @@ int vfio_device_feature(int device_fd, uint32_t flags, void *data, size_t len)
 	if (len)
 		memcpy(feature->data, data, len);
 	ret = vfio_ioctl(device_fd, VFIO_DEVICE_FEATURE, feature);
-	if (ret >= 0 && len && (flags & VFIO_DEVICE_FEATURE_GET))
+	/* A SET may answer too (MIG_DEVICE_STATE returns its data_fd). */
+	if (ret >= 0 && len &&
+	    (flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
 		memcpy(data, feature->data, len);
 	free(feature);
 	return ret;

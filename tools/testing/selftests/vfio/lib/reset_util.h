@@ -73,7 +73,8 @@ void vfio_dependent_bdf(const struct vfio_pci_dependent_device *d,
 
 /*
  * VFIO_DEVICE_FEATURE: @flags is the feature number ORed with GET, SET or
- * PROBE; @data (may be NULL) of @len bytes follows the header.
+ * PROBE; @data (may be NULL) of @len bytes follows the header.  After a
+ * GET or SET that succeeded, @data holds what the kernel left there.
  */
 int vfio_device_feature(int device_fd, uint32_t flags, void *data, size_t len);
 
