@@ -3,7 +3,8 @@
  * vfio-pci-bind (tools/vfio-pci-bind), the administrator's bind tool, run on
  * the zoo: list, bind and unbind with the driver remembered, --group on the
  * multifunction slot, --dry-run, the documented exit codes, and the choice
- * of a variant driver over vfio-pci by modules.alias.
+ * of a variant driver over vfio-pci by modules.alias (the test variant for
+ * pci-testdev, edu-vfio-pci for edu, vfio-pci still for e1000e).
  *
  * The cases run in order and some leave state for the next one (00:04.0 on
  * e1000e, the slot 03:00 on e1000).  Whatever fails, the last case puts
@@ -40,6 +41,10 @@
 #define VARIANT_MODULE		"vfio_pci_test_variant"
 #define VARIANT_ALIAS \
 	"alias vfio_pci:v00001B36d00000005sv*sd*bc*sc*i* " VARIANT_MODULE
+#define EDU_DRIVER		"edu-vfio-pci"
+#define EDU_MODULE		"edu_vfio_pci"
+#define EDU_ALIAS \
+	"alias vfio_pci:v00001234d000011E8sv*sd*bc*sc*i* " EDU_MODULE
 /* A module no one has: an alias naming it makes modprobe fail. */
 #define MISSING_MODULE		"vfio_pci_bind_test_missing"
 
@@ -47,6 +52,7 @@
 #define TOOL_PATH		"../../../vfio-pci-bind/vfio-pci-bind"
 #define REPO_PATH		"../../../.."
 #define VARIANT_KO		"variant/vfio-pci-test-variant.ko"
+#define EDU_KO			REPO_PATH "/edu/edu-vfio-pci.ko"
 
 #define STATE_DIR		"/run/vfio-pci-bind"
 #define ALIAS_BACKUP		"modules.alias.vfio-bind-tool-test"
@@ -79,6 +85,7 @@ static struct {
 	char nic[PCI_BDF_LEN];	/* e1000e on the root bus */
 	char mf[2][PCI_BDF_LEN];	/* the two e1000 functions of one group */
 	char testdev[PCI_BDF_LEN];	/* pci-testdev */
+	char edu[PCI_BDF_LEN];	/* the first edu */
 	bool loaded_e1000e;	/* by us, so ours to unload */
 	bool loaded_e1000;
 	bool alias_changed;	/* modules.alias has our extra line */
@@ -438,6 +445,8 @@ static void find_zoo(void)
 		strcpy(t.nic, f[0].bdf);
 	if (pci_find_functions(0x1b36, 0x0005, f, ARRAY_SIZE(f)) > 0)
 		strcpy(t.testdev, f[0].bdf);
+	if (pci_find_functions(0x1234, 0x11e8, f, ARRAY_SIZE(f)) > 0)
+		strcpy(t.edu, f[0].bdf);
 	/* 8086:100e is in the zoo three times; two share an IOMMU group. */
 	n = pci_find_functions(0x8086, 0x100e, f, ARRAY_SIZE(f));
 	n = n < (int)ARRAY_SIZE(f) ? n : (int)ARRAY_SIZE(f);
@@ -848,12 +857,14 @@ static void bind_group_with_unloadable_module_exits_6_not_viable(void)
  * indexes just that, and the tree is bind-mounted over
  * /lib/modules/$(uname -r) in a mount namespace of this program: the tool
  * and the modprobe it runs (its children) see it, nothing else does, and it
- * is gone with the mount or with this process.
+ * is gone with the mount or with this process.  edu-vfio-pci goes there too
+ * when it is built; the case that needs it fails when it is not.
  */
 static const char *const installed_kos[][2] = {
 	{ VARIANT_KO, "vfio-pci-test-variant.ko" },
 	{ REPO_PATH "/vfio-pci.ko", "vfio-pci.ko" },
 	{ REPO_PATH "/vfio-pci-core.ko", "vfio-pci-core.ko" },
+	{ EDU_KO, "edu-vfio-pci.ko" },
 };
 
 /* What depmod and modprobe read about built-in modules, kept as it is. */
@@ -879,6 +890,8 @@ static bool tree_populate(const char *tree)
 	for (i = 0; i < ARRAY_SIZE(installed_kos); i++) {
 		join(from, sizeof(from), t.here, installed_kos[i][0]);
 		join(to, sizeof(to), dir, installed_kos[i][1]);
+		if (!strcmp(installed_kos[i][0], EDU_KO) && access(from, F_OK))
+			continue;
 		ret = copy_file(from, to);
 		if (!tap_check(!ret, "copying %s to %s: %s", from, to, tap_errno_name(-ret)))
 			return false;
@@ -969,6 +982,13 @@ static void variant_uninstall(void)
 	}
 	if (module_loaded(VARIANT_MODULE))
 		EXPECT_OK(module_unload(VARIANT_MODULE), "delete_module of " VARIANT_MODULE);
+	if (*t.edu) {
+		driver_of(t.edu, driver, sizeof(driver));
+		if (!strcmp(driver, EDU_DRIVER))
+			EXPECT_OK(pci_unbind(t.edu), "unbinding edu from " EDU_DRIVER);
+	}
+	if (module_loaded(EDU_MODULE))
+		EXPECT_OK(module_unload(EDU_MODULE), "delete_module of " EDU_MODULE);
 	if (t.variant_installed &&
 	    tap_check(umount2(t.moddir, MNT_DETACH) == 0, "unmounting %s: %s",
 		      t.moddir, strerror(errno)))
@@ -1024,14 +1044,66 @@ out:
 	EXPECT_OK(pci_bind(t.testdev, VFIO_PCI), "binding pci-testdev back to vfio-pci");
 }
 
+/*
+ * With edu-vfio-pci installed, the tool binds edu to it by modules.alias,
+ * and an e1000e, which no variant claims, still to vfio_pci.
+ */
+static void picks_edu_vfio_pci_for_edu_and_vfio_pci_for_e1000e(void)
+{
+	char path[PATH_MAX], ko[PATH_MAX], driver[64];
+
+	if (vfio_test_case_ours_only("edu-vfio-pci links against our core"))
+		return;
+	if (needs(t.edu, "edu (1234:11e8)") || needs(t.nic, "e1000e (8086:10d3)"))
+		return;
+	join(ko, sizeof(ko), t.here, EDU_KO);
+	if (!tap_check(access(ko, R_OK) == 0, "%s: not there; \"make vm-build\" builds it",
+		       ko))
+		return;
+	if (!variant_install())
+		goto out;
+	moddir_path(path, sizeof(path), "modules.alias");
+	if (!tap_check(file_has_line(path, EDU_ALIAS),
+		       "%s: no line \"%s\" after depmod", path, EDU_ALIAS))
+		goto out;
+
+	tool("bind", t.edu);
+	diag_output("vfio-pci-bind bind (edu)");
+	if (expect_status(0, "bind of edu")) {
+		expect_output("using " EDU_MODULE, "bind names the module it chose for edu");
+		expect_driver(t.edu, EDU_DRIVER);
+		expect_override(t.edu, EDU_DRIVER);
+		expect_node_printed(t.edu);
+	}
+
+	driver_of(t.nic, driver, sizeof(driver));
+	if (strcmp(driver, "e1000e") &&
+	    !give_to_host_driver(t.nic, "e1000e", &t.loaded_e1000e))
+		goto out;
+	tool("bind", t.nic);
+	diag_output("vfio-pci-bind bind (e1000e, edu-vfio-pci installed)");
+	if (expect_status(0, "bind of e1000e")) {
+		expect_output("using vfio_pci ", "bind names vfio_pci for e1000e");
+		expect_driver(t.nic, VFIO_PCI);
+		expect_override(t.nic, VFIO_PCI);
+	}
+out:
+	variant_uninstall();
+	EXPECT_OK(pci_bind(t.edu, VFIO_PCI), "binding edu back to vfio-pci");
+	expect_driver(t.edu, VFIO_PCI);
+	EXPECT_OK(pci_bind(t.nic, VFIO_PCI), "binding e1000e back to vfio-pci");
+	state_remove(t.nic);
+}
+
 /* The runner's contract, whatever happened above. */
 static void zoo_left_bound_to_vfio_pci(void)
 {
-	const char *touched[] = { t.nic, t.mf[0], t.mf[1], t.testdev };
+	const char *touched[] = { t.nic, t.mf[0], t.mf[1], t.testdev, t.edu };
 	size_t i;
 
 	alias_restore();
-	if (t.variant_installed || *t.scratch || module_loaded(VARIANT_MODULE))
+	if (t.variant_installed || *t.scratch || module_loaded(VARIANT_MODULE) ||
+	    module_loaded(EDU_MODULE))
 		variant_uninstall();
 	for (i = 0; i < ARRAY_SIZE(touched); i++) {
 		if (!*touched[i])
@@ -1075,6 +1147,8 @@ static const struct {
 	{ "bind_group_with_unloadable_module_exits_6_not_viable",
 	  bind_group_with_unloadable_module_exits_6_not_viable },
 	{ "picks_variant_driver_over_vfio_pci", picks_variant_driver_over_vfio_pci },
+	{ "picks_edu_vfio_pci_for_edu_and_vfio_pci_for_e1000e",
+	  picks_edu_vfio_pci_for_edu_and_vfio_pci_for_e1000e },
 	{ "zoo_left_bound_to_vfio_pci", zoo_left_bound_to_vfio_pci },
 };
 
@@ -1101,9 +1175,10 @@ int main(void)
 
 	tap_plan(ARRAY_SIZE(cases));
 	tap_diag("driver under test: %s; tool %s", vfio_test_driver_name(), t.tool);
-	tap_diag("functions: e1000e %s, slot %s + %s, pci-testdev %s",
+	tap_diag("functions: e1000e %s, slot %s + %s, pci-testdev %s, edu %s",
 		 *t.nic ? t.nic : "-", *t.mf[0] ? t.mf[0] : "-",
-		 *t.mf[1] ? t.mf[1] : "-", *t.testdev ? t.testdev : "-");
+		 *t.mf[1] ? t.mf[1] : "-", *t.testdev ? t.testdev : "-",
+		 *t.edu ? t.edu : "-");
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		tap_case_begin("%s", cases[i].name);
 		cases[i].run();
