@@ -90,6 +90,8 @@ int edu_dma(struct vfio_dev *dev, uint64_t iova, uint32_t buf_off,
 	uint64_t dev_addr = EDU_DMA_BUF_ADDR + buf_off;
 	int ret;
 
+	if (!len || buf_off >= EDU_DMA_REACHABLE || len > EDU_DMA_REACHABLE - buf_off)
+		return -ERANGE;
 	ret = edu_write64(dev, EDU_REG_DMA_SRC, to_ram ? dev_addr : iova);
 	if (!ret)
 		ret = edu_write64(dev, EDU_REG_DMA_DST, to_ram ? iova : dev_addr);

@@ -41,6 +41,13 @@
 /* The device's own DMA buffer, at this address on its side of the engine. */
 #define EDU_DMA_BUF_ADDR	0x40000
 #define EDU_DMA_BUF_SIZE	4096
+/*
+ * QEMU 7.2's edu (the zoo's) checks a DMA's end as if it were one more byte
+ * of the buffer, so a DMA that reaches the buffer's last byte (0x40fff) is
+ * "out of bounds" and its hw_error() aborts QEMU, the whole test VM.  Only
+ * the first 4095 bytes are reachable; edu_dma() refuses the rest (-ERANGE).
+ */
+#define EDU_DMA_REACHABLE	(EDU_DMA_BUF_SIZE - 1)
 /* Its DMA mask is 28 bits: every IOVA it touches must be below this. */
 #define EDU_DMA_LIMIT		(1ULL << 28)
 
@@ -59,7 +66,8 @@ int edu_factorial(struct vfio_dev *dev, uint32_t n, uint32_t *result);
 /*
  * One DMA of @len bytes between IOVA @iova and the device buffer at
  * @buf_off, @to_ram choosing the direction, waiting until the engine is
- * idle again (-ETIMEDOUT).  Bus master must be on.
+ * idle again (-ETIMEDOUT).  Bus master must be on.  -ERANGE for a range
+ * beyond EDU_DMA_REACHABLE, which would kill the VM.
  */
 int edu_dma(struct vfio_dev *dev, uint64_t iova, uint32_t buf_off,
 	    uint32_t len, bool to_ram);
