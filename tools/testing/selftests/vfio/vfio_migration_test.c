@@ -439,12 +439,13 @@ out:
 
 /*
  * B: STOP, RESUMING, @len bytes of @buf in writes of @sizes, STOP (B's
- * mapping unchanged, no interrupt while stopped), then RUNNING with the
- * raised irq arriving on B's MSI eventfd, and B's registers and buffer
- * equal to A's.
+ * mapping unchanged, no interrupt while stopped), then RUNNING (through
+ * RUNNING_P2P when @via_p2p) with the raised irq arriving on B's MSI
+ * eventfd as B leaves STOP, and B's registers and buffer equal to A's.
  */
 static void load_b_and_check(const uint8_t *buf, size_t len, const size_t *sizes,
-			     size_t nsizes, const struct edu_regs *saved, int seed)
+			     size_t nsizes, const struct edu_regs *saved, int seed,
+			     bool via_p2p)
 {
 	struct vfio_dev *b = &t.dev[B];
 	struct edu_regs got;
@@ -469,9 +470,17 @@ static void load_b_and_check(const uint8_t *buf, size_t len, const size_t *sizes
 	close_fd(&fd);
 	expect_same(t.dma[B].vaddr, before, DMA_SIZE, "B's DMA mapping after the load");
 	irq_expect_quiet(t.msi[B], "B's MSI while B is in STOP");
+	if (via_p2p) {
+		if (!set_ok(b, ST_RUNNING_P2P, NULL))
+			goto out;
+		irq_expect_signal(t.msi[B],
+				  "B's MSI for the pending irq status once RUNNING_P2P");
+	}
 	if (!set_ok(b, ST_RUNNING, NULL))
 		goto out;
-	irq_expect_signal(t.msi[B], "B's MSI for the pending irq status once RUNNING");
+	if (!via_p2p)
+		irq_expect_signal(t.msi[B],
+				  "B's MSI for the pending irq status once RUNNING");
 	if (read_regs(b, &got))
 		expect_regs(&got, saved);
 	if (EXPECT_OK(edu_factorial(b, 5, &val), "5! on B"))
@@ -875,7 +884,7 @@ static void round_trip_stop_copy(void)
 		return;
 	if (!prepare_a(1, &saved) || !save_a(scratch, &len, whole, 1))
 		goto out;
-	load_b_and_check(scratch, len, whole, 1, &saved, 1);
+	load_b_and_check(scratch, len, whole, 1, &saved, 1, false);
 out:
 	set_ok(&t.dev[A], ST_RUNNING, NULL);
 }
@@ -947,7 +956,7 @@ static void round_trip_pre_copy(void)
 	close_fd(&fd);
 	if (!set_ok(&t.dev[A], ST_STOP, NULL))
 		goto out;
-	load_b_and_check(scratch, len, whole, 1, &saved, 2);
+	load_b_and_check(scratch, len, whole, 1, &saved, 2, false);
 out:
 	close_fd(&fd);
 	free(before);
@@ -987,7 +996,10 @@ static void precopy_info_einval(void)
 	}
 }
 
-/* Reads and writes of any size: the concatenation is the stream. */
+/*
+ * Reads and writes of any size: the concatenation is the stream.  B runs
+ * again through RUNNING_P2P here, where its pending interrupt must come.
+ */
 static void odd_sizes(void)
 {
 	static const size_t rsizes[] = { 1, 3, 7, 61, 509, 4093, 2 };
@@ -1000,7 +1012,7 @@ static void odd_sizes(void)
 	if (!prepare_a(3, &saved) ||
 	    !save_a(scratch, &len, rsizes, ARRAY_SIZE(rsizes)))
 		goto out;
-	load_b_and_check(scratch, len, wsizes, ARRAY_SIZE(wsizes), &saved, 3);
+	load_b_and_check(scratch, len, wsizes, ARRAY_SIZE(wsizes), &saved, 3, true);
 out:
 	set_ok(&t.dev[A], ST_RUNNING, NULL);
 }
@@ -1287,7 +1299,8 @@ static const struct {
 	  round_trip_pre_copy },
 	{ "precopy_info_gives_einval_short_argsz_stop_copy_and_resuming_fd",
 	  precopy_info_einval },
-	{ "reads_and_writes_of_any_size_carry_the_stream", odd_sizes },
+	{ "odd_read_and_write_sizes_carry_the_stream_irq_comes_in_running_p2p",
+	  odd_sizes },
 	{ "old_data_fd_gives_enodev_once_its_session_ended", old_fd_enodev },
 	{ "write_after_final_record_gives_enospc", write_past_end_enospc },
 	{ "garbage_stream_header_write_gives_einval", garbage_header_einval },
