@@ -9,7 +9,7 @@
 ifneq ($(KERNELRELEASE),)
 
 vfio-pci-core-y := vfio_pci_core.o vfio_pci_intrs.o vfio_pci_rdwr.o vfio_pci_config.o \
-		  vfio_pci_reset.o vfio_pci_power.o vfio_pci_sriov.o
+		  vfio_pci_reset.o vfio_pci_power.o vfio_pci_sriov.o vfio_pci_mig.o
 vfio-pci-core-$(CONFIG_VFIO_PCI_ZDEV_KVM) += vfio_pci_zdev.o
 obj-$(CONFIG_VFIO_PCI_CORE) += vfio-pci-core.o
 
@@ -17,6 +17,7 @@ vfio-pci-y := vfio_pci.o
 vfio-pci-$(CONFIG_VFIO_PCI_IGD) += vfio_pci_igd.o
 obj-$(CONFIG_VFIO_PCI) += vfio-pci.o
 
+obj-$(CONFIG_VFIO_PCI_EDU) += edu/
 obj-$(CONFIG_MLX5_VFIO_PCI) += mlx5/
 
 else
@@ -33,7 +34,8 @@ VM_KDIR = /usr/src/linux-headers-$(DEB_KVER)
 
 # Out of tree the kernel's own .config decides nothing about us: build every
 # driver of this folder as a module.
-OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_MLX5_VFIO_PCI=m
+OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_PCI_EDU=m \
+	      CONFIG_MLX5_VFIO_PCI=m
 
 DRIVER ?= both
 VM := tools/testing/vm/run.sh
@@ -73,7 +75,8 @@ install: modules
 uninstall:
 	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/vfio-pci-core.ko* \
 		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/vfio-pci.ko* \
-		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/mlx5-vfio-pci.ko*
+		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/edu/edu-vfio-pci.ko* \
+		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/mlx5/mlx5-vfio-pci.ko*
 	$(DEPMOD)
 
 # Install every host package the build and the test VM need (idempotent).

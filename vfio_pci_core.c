@@ -312,6 +312,7 @@ void vfio_pci_core_close_device(struct vfio_device *core_vdev)
 	struct vfio_pci_core_device *vdev =
 		container_of(core_vdev, struct vfio_pci_core_device, vdev);
 
+	vfio_pci_mig_close(vdev);
 	vfio_pci_zdev_close_device(vdev);
 	vfio_pci_core_disable(vdev);
 }
@@ -1019,6 +1020,7 @@ void vfio_pci_core_release_dev(struct vfio_device *core_vdev)
 	struct vfio_pci_core_device *vdev =
 		container_of(core_vdev, struct vfio_pci_core_device, vdev);
 
+	vfio_pci_mig_release(vdev);
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
 	mutex_destroy(&vdev->ioeventfds_lock);
@@ -1152,9 +1154,22 @@ pci_ers_result_t vfio_pci_core_aer_err_detected(struct pci_dev *pdev,
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_aer_err_detected);
 
+/*
+ * Whoever reset the function (the user through the core, the PCI core on
+ * its own, or an admin through sysfs), its migration state is gone with it.
+ */
+static void vfio_pci_core_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (vdev)
+		vfio_pci_core_mig_reset(vdev);
+}
+
 /* Documented in vfio_pci_core.h. */
 const struct pci_error_handlers vfio_pci_core_err_handlers = {
 	.error_detected = vfio_pci_core_aer_err_detected,
+	.reset_done = vfio_pci_core_reset_done,
 };
 EXPORT_SYMBOL_GPL(vfio_pci_core_err_handlers);
 

@@ -57,7 +57,13 @@ int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 			     struct vfio_pci_hot_reset __user *arg);
 void vfio_pci_dev_set_reset_on_release(struct vfio_device_set *dev_set);
 
+/* vfio_pci_mig.c */
+void vfio_pci_mig_unlock(struct vfio_pci_mig *mig);
+void vfio_pci_mig_close(struct vfio_pci_core_device *vdev);
+void vfio_pci_mig_release(struct vfio_pci_core_device *vdev);
+
 /* vfio_pci_power.c */
+
 bool vfio_pci_pm_access_begin(struct vfio_pci_core_device *vdev);
 void vfio_pci_pm_access_end(struct vfio_pci_core_device *vdev, bool held);
 void vfio_pci_low_power_exit(struct vfio_pci_core_device *vdev);

@@ -206,6 +206,39 @@ static bool vfio_pci_always_ok(struct vfio_pci_core_device *vdev)
 }
 
 /**
+ * vfio_pci_core_mem_begin - start an access of the driver's own to BAR memory
+ * @vdev: the device, open
+ *
+ * For a driver that reads or writes its device's memory BARs itself (through
+ * vfio_pci_core_iomap()): holds off resets, memory decode changes and low
+ * power entry until vfio_pci_core_mem_end(), and tells whether the memory
+ * answers now.  Must not be called with it already held.
+ *
+ * Return: 0 with the access begun, or -EIO (the user turned memory decode
+ * off, or the function is in low power) with nothing held.
+ */
+int vfio_pci_core_mem_begin(struct vfio_pci_core_device *vdev)
+{
+	down_read(&vdev->memory_lock);
+	if (!vfio_pci_mem_ok(vdev)) {
+		up_read(&vdev->memory_lock);
+		return -EIO;
+	}
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_mem_begin);
+
+/**
+ * vfio_pci_core_mem_end - end an access begun by vfio_pci_core_mem_begin()
+ * @vdev: the device
+ */
+void vfio_pci_core_mem_end(struct vfio_pci_core_device *vdev)
+{
+	up_read(&vdev->memory_lock);
+}
+EXPORT_SYMBOL_GPL(vfio_pci_core_mem_end);
+
+/**
  * vfio_pci_bar_rw - read() or write() on a BAR region
  * @vdev: the device, open
  * @buf: user buffer
