@@ -181,6 +181,8 @@ struct edu_borrow {
 /*
  * Finds a page the device may read and write: mapped in the device's IOMMU
  * domain below the engine's reach, and writable through the user's mapping.
+ * vfio_dma_rw() may fault on the user's memory, so neither this nor
+ * edu_borrow_end() may be called within edu_bar_begin()/edu_bar_end().
  */
 static int edu_borrow_begin(struct vfio_pci_core_device *vdev,
 			    struct edu_borrow *b)
@@ -247,23 +249,6 @@ static int edu_dma(struct vfio_pci_core_device *vdev, void __iomem *bar,
 	return edu_wait_idle(vdev, bar, false, true);
 }
 
-static int edu_save_buffer(struct vfio_pci_core_device *vdev,
-			   void __iomem *bar, u8 *buffer)
-{
-	struct edu_borrow b;
-	int ret, end;
-
-	ret = edu_borrow_begin(vdev, &b);
-	if (ret)
-		return ret;
-	ret = edu_dma(vdev, bar, b.iova, true);
-	if (!ret)
-		ret = vfio_dma_rw(&vdev->vdev, b.iova, buffer, EDU_BUF_SIZE,
-				  false);
-	end = edu_borrow_end(vdev, &b);
-	return ret ? ret : end;
-}
-
 /*
  * The command register cannot be written without starting a transfer, so
  * its direction bit is carried by making the last transfer go that way; its
@@ -271,22 +256,13 @@ static int edu_save_buffer(struct vfio_pci_core_device *vdev,
  * to no later transfer: each writes the whole register.
  */
 static int edu_load_buffer(struct vfio_pci_core_device *vdev,
-			   void __iomem *bar, const u8 *buffer, u64 cmd)
+			   void __iomem *bar, dma_addr_t iova, u64 cmd)
 {
-	struct edu_borrow b;
-	int ret, end;
+	int ret = edu_dma(vdev, bar, iova, false);
 
-	ret = edu_borrow_begin(vdev, &b);
-	if (ret)
-		return ret;
-	ret = vfio_dma_rw(&vdev->vdev, b.iova, (void *)buffer, EDU_BUF_SIZE,
-			  true);
-	if (!ret)
-		ret = edu_dma(vdev, bar, b.iova, false);
 	if (!ret && (cmd & EDU_DMA_TO_RAM))
-		ret = edu_dma(vdev, bar, b.iova, true);
-	end = edu_borrow_end(vdev, &b);
-	return ret ? ret : end;
+		ret = edu_dma(vdev, bar, iova, true);
+	return ret;
 }
 
 /* ---- registers -------------------------------------------------------- */
@@ -405,9 +381,11 @@ static int edu_mig_save(struct vfio_pci_core_device *vdev,
 			struct vfio_pci_mig_stream *stream,
 			enum vfio_pci_mig_record kind)
 {
+	struct edu_vfio_device *edev = to_edu(vdev);
 	struct edu_vfio_state *state;
+	struct edu_borrow b;
 	void __iomem *bar;
-	int ret;
+	int ret, end;
 
 	if (kind == VFIO_PCI_MIG_PRECOPY)
 		return edu_save_ident(vdev, stream);
@@ -415,29 +393,46 @@ static int edu_mig_save(struct vfio_pci_core_device *vdev,
 	state = kzalloc(sizeof(*state), GFP_KERNEL);
 	if (!state)
 		return -ENOMEM;
+	ret = edu_borrow_begin(vdev, &b);
+	if (ret)
+		goto out_free;
 	bar = edu_bar_begin(vdev);
 	if (IS_ERR(bar)) {
 		ret = PTR_ERR(bar);
-		goto out_free;
+		goto out_return;
 	}
 	state->liveness = cpu_to_le32(readl(bar + EDU_REG_LIVENESS));
 	state->factorial = cpu_to_le32(readl(bar + EDU_REG_FACTORIAL));
 	state->status = cpu_to_le32(readl(bar + EDU_REG_STATUS) &
 				    EDU_STATUS_IRQFACT);
-	state->irq_status = cpu_to_le32(readl(bar + EDU_REG_IRQ_STATUS));
+	/* Loaded but not raised yet is pending all the same. */
+	state->irq_status = cpu_to_le32(readl(bar + EDU_REG_IRQ_STATUS) |
+					(edev->raise_pending ?
+					 edev->irq_status : 0));
 	state->dma_src = cpu_to_le64(readq(bar + EDU_REG_DMA_SRC));
 	state->dma_dst = cpu_to_le64(readq(bar + EDU_REG_DMA_DST));
 	state->dma_cnt = cpu_to_le64(readq(bar + EDU_REG_DMA_CNT));
 	state->dma_cmd = cpu_to_le64(readq(bar + EDU_REG_DMA_CMD) &
 				     EDU_DMA_TO_RAM);
-	ret = edu_save_buffer(vdev, bar, state->buffer);
-	if (!ret) {
-		/* The transfer used the registers: give them their values. */
-		writeq(le64_to_cpu(state->dma_src), bar + EDU_REG_DMA_SRC);
-		writeq(le64_to_cpu(state->dma_dst), bar + EDU_REG_DMA_DST);
-		writeq(le64_to_cpu(state->dma_cnt), bar + EDU_REG_DMA_CNT);
-	}
+	ret = edu_dma(vdev, bar, b.iova, true);
+	/*
+	 * Saving leaves the device as it was: the page now holds the buffer,
+	 * so a transfer back from it puts the direction bit back unharmed.
+	 */
+	if (!ret && !(le64_to_cpu(state->dma_cmd) & EDU_DMA_TO_RAM))
+		ret = edu_dma(vdev, bar, b.iova, false);
+	/* The transfers used the registers: give them their values. */
+	writeq(le64_to_cpu(state->dma_src), bar + EDU_REG_DMA_SRC);
+	writeq(le64_to_cpu(state->dma_dst), bar + EDU_REG_DMA_DST);
+	writeq(le64_to_cpu(state->dma_cnt), bar + EDU_REG_DMA_CNT);
 	edu_bar_end(vdev);
+	if (!ret)
+		ret = vfio_dma_rw(&vdev->vdev, b.iova, state->buffer,
+				  EDU_BUF_SIZE, false);
+out_return:
+	end = edu_borrow_end(vdev, &b);
+	if (!ret)
+		ret = end;
 	if (!ret)
 		ret = vfio_pci_core_mig_add(stream, state, sizeof(*state));
 out_free:
@@ -470,12 +465,22 @@ static int edu_load_state(struct vfio_pci_core_device *vdev,
 			  const struct edu_vfio_state *state)
 {
 	struct edu_vfio_device *edev = to_edu(vdev);
+	struct edu_borrow b;
 	void __iomem *bar;
-	int ret;
+	int ret, end;
 
+	ret = edu_borrow_begin(vdev, &b);
+	if (ret)
+		return ret;
+	ret = vfio_dma_rw(&vdev->vdev, b.iova, (void *)state->buffer,
+			  EDU_BUF_SIZE, true);
+	if (ret)
+		goto out_return;
 	bar = edu_bar_begin(vdev);
-	if (IS_ERR(bar))
-		return PTR_ERR(bar);
+	if (IS_ERR(bar)) {
+		ret = PTR_ERR(bar);
+		goto out_return;
+	}
 
 	ret = edu_wait_idle(vdev, bar, true, true);
 	if (ret)
@@ -485,8 +490,7 @@ static int edu_load_state(struct vfio_pci_core_device *vdev,
 	ret = edu_set_factorial(vdev, bar, le32_to_cpu(state->factorial));
 	if (ret)
 		goto out;
-	ret = edu_load_buffer(vdev, bar, state->buffer,
-			      le64_to_cpu(state->dma_cmd));
+	ret = edu_load_buffer(vdev, bar, b.iova, le64_to_cpu(state->dma_cmd));
 	if (ret)
 		goto out;
 	writel(~le32_to_cpu(state->liveness), bar + EDU_REG_LIVENESS);
@@ -502,7 +506,9 @@ static int edu_load_state(struct vfio_pci_core_device *vdev,
 	edev->raise_pending = true;
 out:
 	edu_bar_end(vdev);
-	return ret;
+out_return:
+	end = edu_borrow_end(vdev, &b);
+	return ret ? ret : end;
 }
 
 static int edu_mig_load(struct vfio_pci_core_device *vdev,
