@@ -33,9 +33,9 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 VM_KDIR = /usr/src/linux-headers-$(DEB_KVER)
 
 # Out of tree the kernel's own .config decides nothing about us: build every
-# driver of this folder as a module.
+# driver of this folder as a module, mlx5's where the kernel has mlx5_core.
 OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_PCI_EDU=m \
-	      CONFIG_MLX5_VFIO_PCI=m
+	      $(if $(shell grep -s '^CONFIG_MLX5_CORE=[ym]' $(KDIR)/.config),CONFIG_MLX5_VFIO_PCI=m)
 
 DRIVER ?= both
 VM := tools/testing/vm/run.sh
