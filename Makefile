@@ -33,8 +33,9 @@ KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 VM_KDIR = /usr/src/linux-headers-$(DEB_KVER)
 
 # Out of tree the kernel's own .config decides nothing about us: build every
-# driver of this folder as a module.
-OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_PCI_EDU=m
+# driver of this folder as a module, mlx5's where the kernel has mlx5_core.
+OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_PCI_EDU=m \
+	      $(if $(shell grep -s '^CONFIG_MLX5_CORE=[ym]' $(KDIR)/.config),CONFIG_MLX5_VFIO_PCI=m)
 
 DRIVER ?= both
 VM := tools/testing/vm/run.sh
@@ -74,7 +75,8 @@ install: modules
 uninstall:
 	rm -f $(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/vfio-pci-core.ko* \
 		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/vfio-pci.ko* \
-		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/edu/edu-vfio-pci.ko*
+		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/edu/edu-vfio-pci.ko* \
+		$(INSTALL_MOD_PATH)/lib/modules/$(KREL)/updates/mlx5/mlx5-vfio-pci.ko*
 	$(DEPMOD)
 
 # Install every host package the build and the test VM need (idempotent).

@@ -294,7 +294,9 @@ void vfio_pci_core_set_params(bool nointxmask, bool is_disable_vga,
  *
  * The pci_error_handlers a driver built on the core points its
  * pci_driver.err_handler at: error_detected is
- * vfio_pci_core_aer_err_detected().
+ * vfio_pci_core_aer_err_detected(), and reset_done ends any migration in
+ * progress (vfio_pci_core_mig_reset()).  A driver with handlers of its own
+ * calls both from its own.
  */
 extern const struct pci_error_handlers vfio_pci_core_err_handlers;
 

@@ -760,6 +760,10 @@ vfio_pci_mig_set_state(struct vfio_device *core_vdev,
 	struct file *filp = NULL;
 	int ret;
 
+	/* Only a failed arc leads to ERROR; the user cannot ask for it. */
+	if (new_state == VFIO_DEVICE_STATE_ERROR)
+		return ERR_PTR(-EINVAL);
+
 	mutex_lock(&mig->lock);
 	while (mig->state != new_state) {
 		ret = vfio_mig_get_next_state(core_vdev, mig->state, new_state,

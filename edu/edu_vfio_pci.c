@@ -55,6 +55,13 @@
 
 #define EDU_BUF_ADDR		0x40000
 #define EDU_BUF_SIZE		SZ_4K
+/*
+ * QEMU's edu (7.2, at least) takes a transfer that reaches the buffer's
+ * last byte for out of bounds and aborts the whole machine, so no transfer
+ * reaches that byte: neither the user's nor the driver's.  What can be
+ * observed of the buffer is the bytes before it.
+ */
+#define EDU_BUF_REACH		(EDU_BUF_SIZE - 1)
 /* The DMA engine drives 28 address bits. */
 #define EDU_DMA_LIMIT		SZ_256M
 /* A factorial or a transfer takes well under this, even under TCG. */
@@ -80,7 +87,7 @@ struct edu_vfio_ident {
  * @dma_dst: DMA destination address
  * @dma_cnt: DMA byte count
  * @dma_cmd: DMA command, EDU_DMA_TO_RAM bit only (see edu_vfio_load_buffer())
- * @buffer: the DMA buffer
+ * @buffer: the DMA buffer (its last byte unreachable, see EDU_BUF_REACH)
  */
 struct edu_vfio_state {
 	__le32	liveness;
@@ -237,13 +244,13 @@ static int edu_borrow_end(struct vfio_pci_core_device *vdev,
 	return ret;
 }
 
-/* One transfer of the whole buffer, to RAM at @iova or from it. */
+/* One transfer of the buffer, to RAM at @iova or from it. */
 static int edu_dma(struct vfio_pci_core_device *vdev, void __iomem *bar,
 		   dma_addr_t iova, bool to_ram)
 {
 	writeq(to_ram ? EDU_BUF_ADDR : iova, bar + EDU_REG_DMA_SRC);
 	writeq(to_ram ? iova : EDU_BUF_ADDR, bar + EDU_REG_DMA_DST);
-	writeq(EDU_BUF_SIZE, bar + EDU_REG_DMA_CNT);
+	writeq(EDU_BUF_REACH, bar + EDU_REG_DMA_CNT);
 	writeq(EDU_DMA_RUN | (to_ram ? EDU_DMA_TO_RAM : 0),
 	       bar + EDU_REG_DMA_CMD);
 	return edu_wait_idle(vdev, bar, false, true);
