@@ -90,7 +90,8 @@ struct vfio_pci_mig_chunk {
  * @rec: resuming: the record's data being received
  * @rec_got: resuming: bytes of @rec received
  * @loaded_final: resuming: the final record was loaded, the stream is whole
- * @failed: resuming: the driver refused a record; the session is spoilt
+ * @failed: resuming: a bad header or a record the driver refused; the
+ *	session is spoilt
  *
  * Everything is guarded by @mig->lock.
  */
@@ -365,6 +366,8 @@ static int vfio_pci_mig_load_record(struct vfio_pci_mig_stream *stream)
 		dev_warn_ratelimited(&stream->vdev->pdev->dev,
 				     "migration: the driver refused a record: %d\n",
 				     ret);
+		/* The device may be half loaded. */
+		stream->failed = true;
 		return ret;
 	}
 	if (kind == VFIO_PCI_MIG_FINAL)
@@ -389,13 +392,17 @@ static ssize_t vfio_pci_mig_take(struct vfio_pci_mig_stream *stream,
 			return len;
 
 		ret = vfio_pci_mig_check_hdr(stream);
-		if (ret)
+		if (ret) {
+			stream->failed = true;
 			return ret;
+		}
 		want = le64_to_cpu(stream->hdr.len);
 		if (want) {
 			stream->rec = kvmalloc(want, GFP_KERNEL_ACCOUNT);
-			if (!stream->rec)
+			if (!stream->rec) {
+				stream->failed = true;
 				return -ENOMEM;
+			}
 		}
 		if (!want) {
 			ret = vfio_pci_mig_load_record(stream);
@@ -451,9 +458,6 @@ static ssize_t vfio_pci_mig_write(struct file *filp, const char __user *buf,
 	/* Bytes after the final record, in the same write. */
 	if (!ret && done < count)
 		ret = -ENOSPC;
-	/* A refused record leaves the device half loaded. */
-	if (ret && ret != -EFAULT && ret != -ENOSPC)
-		stream->failed = true;
 out:
 	vfio_pci_mig_unlock(mig);
 	return done ? done : ret;
