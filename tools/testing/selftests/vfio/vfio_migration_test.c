@@ -199,9 +199,9 @@ static int mig_set(struct vfio_dev *dev, uint32_t state, int *data_fd)
 	};
 	int ret;
 
-	ret = vfio_device_feature(dev->fd, VFIO_DEVICE_FEATURE_SET |
-				  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
-				  &st, sizeof(st));
+	ret = vfio_device_feature_rw(dev->fd, VFIO_DEVICE_FEATURE_SET |
+				     VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+				     &st, sizeof(st));
 	*data_fd = ret >= 0 ? st.data_fd : -1;
 	return ret;
 }

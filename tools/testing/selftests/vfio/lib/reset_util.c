@@ -235,7 +235,8 @@ void vfio_dependent_bdf(const struct vfio_pci_dependent_device *d,
 		 (d->devfn >> 3) & 0x1f, d->devfn & 7);
 }
 
-int vfio_device_feature(int device_fd, uint32_t flags, void *data, size_t len)
+static int device_feature(int device_fd, uint32_t flags, void *data,
+			  size_t len, bool answer)
 {
 	struct vfio_device_feature *feature;
 	int ret;
@@ -248,12 +249,22 @@ int vfio_device_feature(int device_fd, uint32_t flags, void *data, size_t len)
 	if (len)
 		memcpy(feature->data, data, len);
 	ret = vfio_ioctl(device_fd, VFIO_DEVICE_FEATURE, feature);
-	/* A SET may answer too (MIG_DEVICE_STATE returns its data_fd). */
-	if (ret >= 0 && len &&
-	    (flags & (VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET)))
+	if (ret >= 0 && len && answer)
 		memcpy(data, feature->data, len);
 	free(feature);
 	return ret;
+}
+
+int vfio_device_feature(int device_fd, uint32_t flags, void *data, size_t len)
+{
+	return device_feature(device_fd, flags, data, len,
+			      flags & VFIO_DEVICE_FEATURE_GET);
+}
+
+int vfio_device_feature_rw(int device_fd, uint32_t flags, void *data,
+			   size_t len)
+{
+	return device_feature(device_fd, flags, data, len, true);
 }
 
 int vfio_irq_set_eventfd(int device_fd, uint32_t index, int efd)

@@ -74,9 +74,14 @@ void vfio_dependent_bdf(const struct vfio_pci_dependent_device *d,
 /*
  * VFIO_DEVICE_FEATURE: @flags is the feature number ORed with GET, SET or
  * PROBE; @data (may be NULL) of @len bytes follows the header.  After a
- * GET or SET that succeeded, @data holds what the kernel left there.
+ * GET that succeeded, @data holds what the kernel left there; a SET leaves
+ * @data alone (it may be read-only).
  */
 int vfio_device_feature(int device_fd, uint32_t flags, void *data, size_t len);
+/* The same, but any call that succeeded, SET included, copies the answer
+ * back (MIG_DEVICE_STATE's SET returns its data_fd). */
+int vfio_device_feature_rw(int device_fd, uint32_t flags, void *data,
+			   size_t len);
 
 /* VFIO_DEVICE_SET_IRQS: one eventfd as the trigger of @index, -1 to remove. */
 int vfio_irq_set_eventfd(int device_fd, uint32_t index, int efd);
