@@ -124,23 +124,34 @@ fi
 
 build=$cache/build
 mkdir -p "$build"
-# Unchanged files keep their times, so a warm build rebuilds what changed.
-# Sources only: the work tree may hold a host build's objects.
-(cd "$src" && find . edu mlx5 -maxdepth 1 -type f \
-	\( -name '*.[ch]' -o -name Makefile -o -name Kconfig \) ! -name '*.mod.c' -print0 |
-	xargs -0 cp -a -u --parents -t "$build")
+# Sources only: the work tree may hold a host build's objects.  A file is
+# copied when its content differs, so an unchanged one keeps its time and a
+# warm build rebuilds only what changed, whatever the work tree's times.
+while IFS= read -r -d '' f; do
+	if ! cmp -s "$src/$f" "$build/$f"; then
+		mkdir -p "$build/$(dirname "$f")"
+		cp "$src/$f" "$build/$f"
+	fi
+done < <(cd "$src" && find . edu mlx5 -maxdepth 1 -type f \
+	\( -name '*.[ch]' -o -name Makefile -o -name Kconfig \) ! -name '*.mod.c' -print0)
 
 config=(CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_PCI_EDU=m
 	CONFIG_VFIO_PCI_ZDEV_KVM=y)
 grep -q '^CONFIG_MLX5_CORE=[ym]' "$kdir/.config" && config+=(CONFIG_MLX5_VFIO_PCI=m)
 
+# sparse too, over what is recompiled, where make setup installed it.
+check=()
+command -v sparse > /dev/null && check=(C=1)
+
 log=$build/build.log
 if ! make -C "$kdir" M="$build" ARCH=s390 CROSS_COMPILE="$cross" \
-	"${config[@]}" W=1 modules > "$log" 2>&1; then
+	"${config[@]}" W=1 "${check[@]}" modules > "$log" 2>&1; then
 	cat "$log" >&2
 	die "make failed"
 fi
 if grep -E 'warning:|error:' "$log" >&2; then
+	# Else an unchanged rerun would rebuild nothing and pass.
+	find "$build" -name '*.o' -delete
 	die "warnings (W=1), see above"
 fi
 
