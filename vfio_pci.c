@@ -76,12 +76,18 @@ static int vfio_pci_open_device(struct vfio_device *core_vdev)
 	ret = vfio_pci_igd_init(vdev);
 	if (ret && ret != -ENODEV) {
 		pci_warn(vdev->pdev, "cannot set up Intel graphics regions: %d\n", ret);
-		vfio_pci_core_disable(vdev);
-		return ret;
+		goto err_disable;
 	}
 
-	vfio_pci_core_finish_enable(vdev);
+	/* The IGD regions go with the others in vfio_pci_core_disable(). */
+	ret = vfio_pci_core_finish_enable(vdev);
+	if (ret)
+		goto err_disable;
 	return 0;
+
+err_disable:
+	vfio_pci_core_disable(vdev);
+	return ret;
 }
 
 static const struct vfio_device_ops vfio_pci_ops = {

@@ -204,11 +204,15 @@ EXPORT_SYMBOL_GPL(vfio_pci_core_enable);
  * vfio_pci_core_finish_enable - last step of the open path
  * @vdev: the device, enabled by vfio_pci_core_enable()
  *
- * Runs after the driver's own setup succeeded.
+ * Runs after the driver's own setup succeeded.  On s390 it registers a zPCI
+ * function with its user's KVM, which can fail; the driver then undoes its
+ * own setup and calls vfio_pci_core_disable(), as for a failure of its own.
+ *
+ * Return: 0 or a negative errno, with nothing of this step left behind.
  */
-void vfio_pci_core_finish_enable(struct vfio_pci_core_device *vdev)
+int vfio_pci_core_finish_enable(struct vfio_pci_core_device *vdev)
 {
-	vfio_pci_zdev_open_device(vdev);
+	return vfio_pci_zdev_open_device(vdev);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_finish_enable);
 

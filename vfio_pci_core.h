@@ -182,7 +182,7 @@ void vfio_pci_core_unregister_device(struct vfio_pci_core_device *vdev);
 /* the open path: enable, the driver's own setup, finish-enable */
 int vfio_pci_core_enable(struct vfio_pci_core_device *vdev);
 void vfio_pci_core_disable(struct vfio_pci_core_device *vdev);
-void vfio_pci_core_finish_enable(struct vfio_pci_core_device *vdev);
+int __must_check vfio_pci_core_finish_enable(struct vfio_pci_core_device *vdev);
 void vfio_pci_core_close_device(struct vfio_device *core_vdev);
 
 /* file operations of the device fd */

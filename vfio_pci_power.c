@@ -61,9 +61,13 @@ static int vfio_pci_runtime_resume(struct device *dev)
 	return 0;
 }
 
-/* Documented in vfio_pci_core.h. */
+/*
+ * Documented in vfio_pci_core.h.  RUNTIME_PM_OPS, not SET_RUNTIME_PM_OPS:
+ * the callbacks stay referenced on a kernel without CONFIG_PM (s390's
+ * default configs), where the PM core never calls them.
+ */
 const struct dev_pm_ops vfio_pci_core_pm_ops = {
-	SET_RUNTIME_PM_OPS(vfio_pci_runtime_suspend, vfio_pci_runtime_resume, NULL)
+	RUNTIME_PM_OPS(vfio_pci_runtime_suspend, vfio_pci_runtime_resume, NULL)
 };
 EXPORT_SYMBOL_GPL(vfio_pci_core_pm_ops);
 

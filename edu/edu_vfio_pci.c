@@ -583,8 +583,11 @@ static int edu_vfio_open_device(struct vfio_device *core_vdev)
 	ret = vfio_pci_core_enable(vdev);
 	if (ret)
 		return ret;
-	vfio_pci_core_finish_enable(vdev);
-	return 0;
+
+	ret = vfio_pci_core_finish_enable(vdev);
+	if (ret)
+		vfio_pci_core_disable(vdev);
+	return ret;
 }
 
 static int edu_vfio_reset(struct vfio_pci_core_device *vdev)

@@ -306,8 +306,10 @@ static int mlx5vf_open_device(struct vfio_device *core_vdev)
 		return ret;
 
 	/* The VF needs no setup of its own: its state is the adapter's. */
-	vfio_pci_core_finish_enable(vdev);
-	return 0;
+	ret = vfio_pci_core_finish_enable(vdev);
+	if (ret)
+		vfio_pci_core_disable(vdev);
+	return ret;
 }
 
 static const struct vfio_device_ops mlx5vf_ops = {

@@ -133,7 +133,9 @@ static int test_variant_open_device(struct vfio_device *core_vdev)
 	if (ret)
 		goto err_disable;
 
-	vfio_pci_core_finish_enable(vdev);
+	ret = vfio_pci_core_finish_enable(vdev);
+	if (ret)
+		goto err_disable;
 	return 0;
 
 err_disable:
