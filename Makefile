@@ -44,6 +44,8 @@ SELFTESTS := tools/testing/selftests/vfio
 # with a test entry on its denylist, for vfio_module_params_test.
 VARIANT := $(SELFTESTS)/variant
 DENYTEST := $(SELFTESTS)/denylist
+# vfio_pci_igd.c with its test cases, for vfio_igd_test.
+IGDTEST := $(SELFTESTS)/igd
 # The admin's bind tool, which vfio_bind_tool_test runs in the VM.
 BIND_TOOL := tools/vfio-pci-bind
 
@@ -59,6 +61,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(VARIANT) clean
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(DENYTEST) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(IGDTEST) clean
 	$(MAKE) -C $(SELFTESTS) clean
 	$(MAKE) -C $(BIND_TOOL) clean
 
@@ -113,6 +116,8 @@ vm-build:
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(VARIANT) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(DENYTEST) \
+		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
+	$(MAKE) -C $(VM_KDIR) M=$(CURDIR)/$(IGDTEST) \
 		KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules
 	$(MAKE) -C $(SELFTESTS)
 	$(MAKE) -C $(BIND_TOOL)

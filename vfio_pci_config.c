@@ -43,7 +43,9 @@
  *    read-only null header at 0x100.
  *  - Bytes that belong to no capability are device-specific registers and
  *    go to the hardware both ways, as on the reference, which passes them
- *    through (seen through sysfs).
+ *    through (seen through sysfs).  The exceptions are listed in
+ *    cfg_ro_regs: they read the hardware and ignore writes (Intel
+ *    graphics' ASLS, the OpRegion's address).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -741,6 +743,27 @@ static struct vfio_pci_cap_table ecap_tables[PCI_EXT_CAP_ID_MAX + 1] = {
 					    vsec_length),
 };
 
+/*
+ * Device-specific registers (bytes outside every capability) that read the
+ * hardware but ignore writes, by vendor and class (base and sub-class).
+ * Each is one dword, served by device_ro_table.
+ */
+static const struct vfio_pci_cfg_ro_reg {
+	u16	vendor;
+	u16	class;
+	u16	pos;
+} cfg_ro_regs[] = {
+	/*
+	 * Intel graphics: ASLS holds the OpRegion's host physical address.
+	 * Users expect to read the real value (the guest's firmware finds the
+	 * OpRegion there, or a VMM that copies it virtualizes ASLS itself);
+	 * a write would move the pointer the host's firmware uses.
+	 */
+	{ PCI_VENDOR_ID_INTEL, PCI_CLASS_DISPLAY_VGA, 0xfc },
+};
+
+static struct vfio_pci_cap_table device_ro_table = RO_TABLE("device register", 4);
+
 /* A capability the core has no table for: read-only up to the next one. */
 static struct vfio_pci_cap_table unknown_cap_table =
 	RO_TABLE_LEN("unknown", PCI_CFG_SPACE_SIZE - PCI_STD_HEADER_SIZEOF, cap_to_next);
@@ -796,6 +819,10 @@ static struct vfio_pci_cap_table *all_tables(unsigned int i, unsigned int *hdr)
 	if (i == n++) {
 		*hdr = 0;
 		return &header_table;
+	}
+	if (i == n++) {
+		*hdr = 0;
+		return &device_ro_table;
 	}
 	if (i < n + ARRAY_SIZE(msi_tables))
 		return &msi_tables[i - n];
@@ -1004,6 +1031,23 @@ static void cfg_walk_ecaps(struct vfio_pci_core_device *vdev)
 	vconfig_set(vdev, PCI_CFG_SPACE_SIZE, 4, first << 20);
 }
 
+/*
+ * The read-only device registers of this function, where no capability
+ * already owns the bytes (then the capability's rules stand).
+ */
+static void cfg_protect_device_regs(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cfg_ro_regs); i++) {
+		const struct vfio_pci_cfg_ro_reg *r = &cfg_ro_regs[i];
+
+		if (pdev->vendor == r->vendor && pdev->class >> 8 == r->class)
+			cfg_add_seg(vdev, r->pos, device_ro_table.extent, &device_ro_table);
+	}
+}
+
 /* Writable address bits and fixed low bits of each BAR and the ROM BAR. */
 static void cfg_init_bars(struct vfio_pci_core_device *vdev)
 {
@@ -1093,6 +1137,7 @@ int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
 	cfg_init_bars(vdev);
 	cfg_walk_caps(vdev);
 	cfg_walk_ecaps(vdev);
+	cfg_protect_device_regs(vdev);
 	/* Whatever an earlier user left, this one starts from the real state. */
 	vdev->power_low = pm_state_field(pdev->current_state) != 0;
 	return 0;
