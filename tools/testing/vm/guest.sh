@@ -320,15 +320,16 @@ demo()
 	# QEMU 7.2's userspace NVMe driver sometimes never polls its interrupt
 	# eventfd and waits forever (seen on the reference driver as often as
 	# on ours: the eventfd holds the count, the main loop does not watch
-	# it).  Give each try 20 s and try again.
-	for try in 1 2 3 4 5; do
+	# it; runs of three or four hangs in a row happen).  Give each try 20 s
+	# and try again, up to ten times.
+	for try in 1 2 3 4 5 6 7 8 9 10; do
 		if timeout -k 2 20 qemu-io -f raw -c 'write -P 0xab 0 1M' \
 			-c 'read -P 0xab 0 1M' "nvme://$nvme/1" < /dev/null; then
 			result pass ours demo_qemu_nvme_through_vfio
 			break
 		fi
 		echo "demo: qemu-io try $try did not finish (QEMU-side hang, see guest.sh); again"
-		[ "$try" = 5 ] && result fail ours demo_qemu_nvme_through_vfio
+		[ "$try" = 10 ] && result fail ours demo_qemu_nvme_through_vfio
 	done
 	unload_lane ours
 }
