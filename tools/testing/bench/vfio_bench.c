@@ -44,6 +44,7 @@ struct func_set {
 };
 static struct pci_func zoo[VFIO_ZOO_MAX];
 static struct func_set fs;
+static struct pci_func ivshmem;
 
 static double now(void)
 {
@@ -121,7 +122,7 @@ static void bench_config(void)
 	double rd[MAX_REPS], wr[MAX_REPS], t;
 	struct vfio_dev dev;
 	uint32_t size, off, val, bar0;
-	long i, passes = work(8), writes = work(2000);
+	long i, passes = work(200), writes = work(20000);
 	int r, ret = 0;
 
 	if (!wanted("config") || !open_dev(&dev, fs.edu, "config"))
@@ -162,7 +163,7 @@ static void bench_rw_small(void)
 {
 	double rd[MAX_REPS], wr[MAX_REPS], t;
 	struct vfio_dev dev;
-	long i, n = work(2000);
+	long i, n = work(20000);
 	uint32_t val;
 	int r, ret;
 
@@ -193,7 +194,7 @@ static void bench_rw_4k(void)
 	double rd[MAX_REPS], wr[MAX_REPS], t;
 	static char buf[4096];
 	struct vfio_dev dev;
-	long i, n = work(300);
+	long i, n = work(2000);
 	int r, ret;
 
 	if (!wanted("bar_rw4k") || !open_dev(&dev, fs.ivshmem, "bar_rw4k"))
@@ -290,7 +291,7 @@ static void bench_irq_sw(void)
 {
 	double us[MAX_REPS], t;
 	struct vfio_dev dev;
-	long i, n = work(300);
+	long i, n = work(3000);
 	int r, efd, ret;
 
 	if (!wanted("irq_sw_msi") || !open_dev(&dev, fs.edu, "irq_sw_msi"))
@@ -321,7 +322,7 @@ static void bench_edu_msi(void)
 {
 	double us[MAX_REPS], t;
 	struct vfio_dev dev;
-	long i, n = work(300);
+	long i, n = work(3000);
 	int r, efd, ret;
 
 	if (!wanted("irq_edu_msi") || !open_dev(&dev, fs.edu, "irq_edu_msi"))
@@ -357,7 +358,7 @@ static void bench_intx(void)
 {
 	double us[MAX_REPS], t;
 	struct vfio_dev dev;
-	long i, n = work(300);
+	long i, n = work(3000);
 	int r, efd, ret;
 
 	if (!wanted("irq_intx_roundtrip") ||
@@ -398,7 +399,7 @@ static void bench_msix(void)
 	struct vfio_irq_info info;
 	struct vfio_dev dev;
 	int32_t *fds = NULL;
-	long i, n = work(10);
+	long i, n = work(30);
 	int r, ret;
 
 	if (!wanted("msix_enable_disable") ||
@@ -477,6 +478,8 @@ static void bench_open(const char *path, const char *bdf, bool reset, long base)
 
 /* ---- qemu-io random 4 KiB reads over QEMU's NVMe driver ------------------ */
 
+#define QEMU_IO_LOG	"/tmp/vfio_bench.qemu-io.log"
+
 /* Runs qemu-io with @n random 4 KiB reads; elapsed seconds or < 0. */
 static double qemu_io_run(const char *bdf, long n, uint64_t span)
 {
@@ -492,7 +495,7 @@ static double qemu_io_run(const char *bdf, long n, uint64_t span)
 	argv[a++] = "timeout";
 	argv[a++] = "-k";
 	argv[a++] = "2";
-	argv[a++] = "60";
+	argv[a++] = "90";
 	argv[a++] = "qemu-io";
 	argv[a++] = "-f";
 	argv[a++] = "raw";
@@ -510,17 +513,36 @@ static double qemu_io_run(const char *bdf, long n, uint64_t span)
 	pid = fork();
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
+		int log = open(QEMU_IO_LOG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		dup2(nul, 0);
-		dup2(nul, 1);
+		dup2(log >= 0 ? log : nul, 1);
+		dup2(log >= 0 ? log : nul, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
-	    !WIFEXITED(status) || WEXITSTATUS(status))
+	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+		char line[256];
+		FILE *f = fopen(QEMU_IO_LOG, "r");
+		int shown = 0;
+
+		/* What qemu-io said (its command errors go to stdout). */
+		printf("# qemu-io with %ld reads: status 0x%x\n", n, status);
+		while (f && fgets(line, sizeof(line), f) && shown < 10) {
+			if (strncmp(line, "read 4096/4096", 14) &&
+			    strncmp(line, "4 KiB, 1 ops", 12)) {
+				printf("#   %s", line);
+				shown++;
+			}
+		}
+		if (f)
+			fclose(f);
 		t = -1;
-	else
+	} else {
 		t = now() - t;
+	}
+	unlink(QEMU_IO_LOG);
 	for (i = 0; i < n; i++)
 		free(argv[8 + 2 * i]);
 	free(argv);
@@ -530,7 +552,7 @@ static double qemu_io_run(const char *bdf, long n, uint64_t span)
 static void bench_qemu_io(int nreps)
 {
 	double iops[MAX_REPS], t0, t1;
-	long n = work(1000);
+	long n = work(200);
 	int r, tries;
 
 	if (!wanted("qemu_io_randread"))
@@ -604,11 +626,12 @@ int main(int argc, char **argv)
 			fs.edu = zoo[i].bdf;
 		else if (!fs.nvme && !strcmp(k, "nvme"))
 			fs.nvme = zoo[i].bdf;
-		else if (!fs.ivshmem && !strcmp(k, "ivshmem"))
-			fs.ivshmem = zoo[i].bdf;
 		else if (!fs.vga && !strcmp(k, "vga"))
 			fs.vga = zoo[i].bdf;
 	}
+	/* ivshmem-plain is no kind of the zoo list: look it up by its ids. */
+	if (pci_find_functions(IVSHMEM_VENDOR, IVSHMEM_DEVICE, &ivshmem, 1) > 0)
+		fs.ivshmem = ivshmem.bdf;
 	printf("# vfio_bench: driver %s, %d repetitions, scale %g\n",
 	       vfio_test_driver_name(), reps, scale);
 	if (out)
@@ -617,7 +640,7 @@ int main(int argc, char **argv)
 	bench_config();
 	bench_rw_small();
 	bench_rw_4k();
-	bench_open("open_close", fs.edu, false, 50);
+	bench_open("open_close", fs.edu, false, 300);
 	bench_open("open_close_reset", fs.nvme, true, 5);
 	bench_irq_sw();
 	bench_edu_msi();
