@@ -21,7 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -485,7 +487,7 @@ static void bench_open(const char *path, const char *bdf, bool reset, long base)
  * (see guest.sh's demo), so a hung run is cut off, tried again, and the
  * path gives up rather than eat the lane's time limit.
  */
-#define QEMU_IO_LIMIT	"30"
+#define QEMU_IO_LIMIT	30
 #define QEMU_IO_BUDGET	240
 
 /* Runs qemu-io with @n random 4 KiB reads; elapsed seconds or < 0. */
@@ -500,10 +502,6 @@ static double qemu_io_run(const char *bdf, long n, uint64_t span)
 	argv = calloc(2 * n + 16, sizeof(*argv));
 	if (!argv)
 		return -1;
-	argv[a++] = "timeout";
-	argv[a++] = "-k";
-	argv[a++] = "2";
-	argv[a++] = QEMU_IO_LIMIT;
 	argv[a++] = "qemu-io";
 	argv[a++] = "-f";
 	argv[a++] = "raw";
@@ -523,14 +521,30 @@ static double qemu_io_run(const char *bdf, long n, uint64_t span)
 		int nul = open("/dev/null", O_RDWR);
 		int log = open(QEMU_IO_LOG, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
+		/* Never outlive us: a killed lane must not leave it holding nvme. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(nul, 0);
 		dup2(log >= 0 ? log : nul, 1);
 		dup2(log >= 0 ? log : nul, 2);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid ||
-	    !WIFEXITED(status) || WEXITSTATUS(status)) {
+	status = -1;
+	if (pid > 0) {
+		/* Our own time limit, so that the child is the one we kill. */
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			if (now() - t > QEMU_IO_LIMIT) {
+				printf("# qemu-io with %ld reads: killed after %d s\n",
+				       n, QEMU_IO_LIMIT);
+				kill(pid, SIGKILL);
+				waitpid(pid, &status, 0);
+				status = -1;
+				break;
+			}
+			usleep(5000);
+		}
+	}
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		char line[256];
 		FILE *f = fopen(QEMU_IO_LOG, "r");
 		int shown = 0;
@@ -553,7 +567,7 @@ static double qemu_io_run(const char *bdf, long n, uint64_t span)
 	}
 	unlink(QEMU_IO_LOG);
 	for (i = 0; i < n; i++)
-		free(argv[8 + 2 * i]);
+		free(argv[4 + 2 * i]);
 	free(argv);
 	return t;
 }
