@@ -48,8 +48,11 @@ DENYTEST := $(SELFTESTS)/denylist
 IGDTEST := $(SELFTESTS)/igd
 # The admin's bind tool, which vfio_bind_tool_test runs in the VM.
 BIND_TOOL := tools/vfio-pci-bind
+# vfio_bench and bench_compare (make bench; never part of make check).
+BENCH := tools/testing/bench
+BENCH_DIR ?= bench-results
 
-.PHONY: all modules install uninstall clean setup tests check fuzz demo shell sparse kernel-doc vm-build \
+.PHONY: all modules install uninstall clean setup tests check fuzz demo bench shell sparse kernel-doc vm-build \
 	cross-s390x
 
 all: modules
@@ -64,6 +67,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(IGDTEST) clean
 	$(MAKE) -C $(SELFTESTS) clean
 	$(MAKE) -C $(BIND_TOOL) clean
+	$(MAKE) -C $(BENCH) clean
 
 # Install into /lib/modules/<release>/updates, ahead of the kernel's own
 # vfio-pci modules, and refresh modules.dep and modules.alias.
@@ -143,6 +147,18 @@ fuzz: setup
 demo: setup
 	@$(VM_BUILD)
 	$(VM) --demo
+
+# Figures, not tests: vfio_bench in the reference lane, then ours (or only
+# DRIVER's), then the side-by-side table; the lanes' CSV files and the
+# joined $(BENCH_DIR)/bench-results.csv stay in $(BENCH_DIR).
+bench: setup
+	@$(VM_BUILD)
+	$(MAKE) -C $(BENCH)
+	rc=0; $(VM) --driver $(DRIVER) --bench $(BENCH_DIR) --timeout 420 \
+		--vm-timeout 1200 || rc=$$?; \
+	$(BENCH)/bench_compare $(BENCH_DIR)/ours.csv $(BENCH_DIR)/reference.csv \
+		$(BENCH_DIR)/bench-results.csv && \
+		echo "bench: $(BENCH_DIR)/bench-results.csv"; exit $$rc
 
 # An interactive shell in the test VM with our modules loaded.
 shell: setup

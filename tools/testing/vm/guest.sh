@@ -334,7 +334,42 @@ demo()
 	unload_lane ours
 }
 
+# vfio_bench on the lane's driver: figures, no test; its CSV goes to
+# $run/bench-<lane>.csv for the host (see run.sh --bench).
+bench_lane()
+{
+	local lane=$1 from taint0 rc
+
+	from=$(dmesg | wc -l)
+	taint0=$(cat /proc/sys/kernel/tainted)
+	echo "[$lane] # lane $lane: $(uname -r)"
+	if load_lane "$lane"; then
+		result pass "$lane" module_loads
+		if bind_zoo "$lane"; then
+			echo "[$lane] # running vfio_bench"
+			(cd "$VM_REPO/tools/testing/bench" && VFIO_TEST_DRIVER=$lane \
+				timeout -k 5 "$VM_TIMEOUT" ./vfio_bench \
+				--out "$run/bench-$lane.csv") 2>&1 | sed "s/^/[$lane] /"
+			rc=${PIPESTATUS[0]}
+			if [ "$rc" = 0 ]; then
+				result pass "$lane" vfio_bench_ran
+			else
+				result fail "$lane" vfio_bench_ran "# exit $rc"
+			fi
+		fi
+		unload_lane "$lane"
+	else
+		result fail "$lane" module_loads
+	fi
+	check_log "$lane" "$from" "$taint0"
+}
+
 case "$VM_MODE" in
+bench)
+	for lane in $VM_DRIVERS; do
+		bench_lane "$lane"
+	done
+	;;
 check)
 	for lane in $VM_DRIVERS; do
 		run_lane "$lane"

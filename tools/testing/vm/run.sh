@@ -27,6 +27,8 @@ usage: $0 [options]
   --vm-timeout S  hard limit on the whole VM (default 1500)
   --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
   --demo          run the demo instead of the tests
+  --bench DIR     run vfio_bench in each lane instead of the tests; the
+                  lanes' CSV files (ours.csv, reference.csv) go to DIR
   --exec CMD      run a shell command in the VM with the zoo bound (first lane)
   --shell         an interactive shell in the VM (quit the shell to power off)
   --keep          keep the run directory (logs) even when everything passed
@@ -35,6 +37,7 @@ EOF
 }
 
 driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
+bench_dir=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--driver) driver=${2:?}; shift ;;
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--vm-timeout) vm_timeout=${2:?}; shift ;;
 	--kernel) rel=${2:?}; shift ;;
 	--demo) mode=demo ;;
+	--bench) mode=bench; bench_dir=${2:?}; shift ;;
 	--shell) mode=shell ;;
 	--exec) mode=exec; exec=${2:?}; shift ;;
 	--keep) keep=1 ;;
@@ -199,6 +203,18 @@ if [ "$mode" = check ] && [ "$failed" = 0 ] && [ "$passed" = 0 ]; then
 	failed=1
 fi
 [ -e "$run/console.log" ] && cp "$run/console.log" "$VM_CACHE/last-console.log"
+if [ "$mode" = bench ]; then
+	mkdir -p "$bench_dir"
+	for lane in $lanes; do
+		rm -f "$bench_dir/$lane.csv"
+		if [ -s "$run/bench-$lane.csv" ]; then
+			cp "$run/bench-$lane.csv" "$bench_dir/$lane.csv"
+		else
+			echo "not ok bench_$lane # no figures from the $lane lane"
+			failed=$((failed + 1))
+		fi
+	done
+fi
 if [ "$failed" = 0 ] && [ -z "$keep" ] && [ "$mode" != shell ]; then
 	rm -rf "$run"
 	echo "vm: ${elapsed}s; console log in $VM_CACHE/last-console.log"
