@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,19 +55,6 @@ static int load_and_read_results(const char *ko, bool *loaded)
 	return n;
 }
 
-static int ko_path(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), IGD_KO) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
 
 /* Each "ok N name" / "not ok N name # why" line as a case; returns how many. */
 static unsigned int report_module_cases(void)
@@ -139,7 +125,7 @@ int main(void)
 
 	tap_diag("driver under test: %s", vfio_test_driver_name());
 	if (ours) {
-		ret = ko_path(ko, sizeof(ko));
+		ret = vfio_test_path(IGD_KO, ko, sizeof(ko));
 		if (ret)
 			tap_bail_out("locating the IGD test module: %s", tap_errno_name(-ret));
 		if (module_loaded(IGD_MODULE))

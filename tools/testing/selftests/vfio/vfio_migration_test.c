@@ -23,7 +23,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1314,19 +1313,6 @@ static const struct {
 	{ "edus_back_on_vfio_pci_and_module_unloads", unloads_and_gives_back },
 };
 
-static int ko_path(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), EDU_KO) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
 
 int main(void)
 {
@@ -1341,7 +1327,7 @@ int main(void)
 			     getenv("VFIO_TEST_DEVICE") ? " matching " : "",
 			     getenv("VFIO_TEST_DEVICE") ?: "");
 	t.nfuncs = ret;
-	ret = ko_path(t.ko, sizeof(t.ko));
+	ret = vfio_test_path(EDU_KO, t.ko, sizeof(t.ko));
 	if (ret)
 		tap_bail_out("locating edu-vfio-pci.ko: %s", tap_errno_name(-ret));
 	for (i = A; i <= B; i++) {

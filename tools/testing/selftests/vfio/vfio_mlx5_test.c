@@ -14,7 +14,6 @@
  * earlier skips and names it; the earlier case carries the failure.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,20 +305,6 @@ static const struct {
 	{ "mlx5_core_unloads_if_loaded_here", mlx5_core_unloads },
 };
 
-/* The module sits in the repository's mlx5/, found from this program. */
-static int mlx5_ko_path(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), MLX5_KO) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
 
 int main(void)
 {
@@ -336,7 +321,7 @@ int main(void)
 		tap_skip_all("no pci-testdev (1b36:0005)%s%s",
 			     getenv("VFIO_TEST_DEVICE") ? " matching " : "",
 			     getenv("VFIO_TEST_DEVICE") ?: "");
-	ret = mlx5_ko_path(t.ko, sizeof(t.ko));
+	ret = vfio_test_path(MLX5_KO, t.ko, sizeof(t.ko));
 	if (ret)
 		tap_bail_out("locating mlx5-vfio-pci.ko: %s", tap_errno_name(-ret));
 	t.dev.fd = t.dev.group_fd = t.dev.container_fd = -1;

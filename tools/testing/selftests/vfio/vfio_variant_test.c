@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,20 +437,6 @@ static const struct {
 	{ "pci_testdev_rebinds_to_vfio_pci", rebinds_to_vfio_pci },
 };
 
-/* The variant module sits under this program's directory. */
-static int variant_ko_path(char *buf, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), VARIANT_KO) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
 
 int main(void)
 {
@@ -468,7 +453,7 @@ int main(void)
 		tap_skip_all("no pci-testdev (1b36:0005)%s%s",
 			     getenv("VFIO_TEST_DEVICE") ? " matching " : "",
 			     getenv("VFIO_TEST_DEVICE") ?: "");
-	ret = variant_ko_path(t.ko, sizeof(t.ko));
+	ret = vfio_test_path(VARIANT_KO, t.ko, sizeof(t.ko));
 	if (ret)
 		tap_bail_out("locating the variant module: %s", tap_errno_name(-ret));
 	t.dev.fd = t.dev.group_fd = t.dev.container_fd = -1;

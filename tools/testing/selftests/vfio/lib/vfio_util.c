@@ -6,6 +6,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1103,6 +1104,20 @@ void vfio_shared_dev_release(const struct pci_func *f)
 }
 
 /* ---- Kernel modules ----------------------------------------------------- */
+
+int vfio_test_path(const char *rel, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	if ((size_t)snprintf(buf, len, "%s/%s", dirname(exe), rel) >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
 
 int module_load(const char *path, const char *params)
 {

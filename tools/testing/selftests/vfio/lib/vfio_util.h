@@ -122,6 +122,11 @@ int vfio_wait_group_node(int group, bool present, int timeout_ms);
 
 /* ---- Kernel modules ----------------------------------------------------- */
 
+/*
+ * @rel (a module built next to the tests, say) as a path from the directory
+ * of the running test program; 0 or -errno.
+ */
+int vfio_test_path(const char *rel, char *buf, size_t len);
 /* finit_module() of the .ko at @path with @params ("" for none); 0 or -errno. */
 int module_load(const char *path, const char *params);
 /* delete_module() without waiting for users to go; 0 or -errno. */
