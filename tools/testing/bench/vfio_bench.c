@@ -319,20 +319,23 @@ static void bench_irq_sw(void)
 	vfio_dev_close(&dev);
 }
 
-/* edu raises its MSI; eventfd wakeup; ack. */
-static void bench_edu_msi(void)
+/*
+ * edu raises an interrupt, the eventfd wakes us, we ack at the device; for
+ * INTx the round trip also unmasks it through VFIO.
+ */
+static void bench_edu_irq(const char *path, uint32_t index)
 {
 	double us[MAX_REPS], t;
 	struct vfio_dev dev;
 	long i, n = work(3000);
 	int r, efd, ret;
 
-	if (!wanted("irq_edu_msi") || !open_dev(&dev, fs.edu, "irq_edu_msi"))
+	if (!wanted(path) || !open_dev(&dev, fs.edu, path))
 		return;
 	efd = irq_eventfd();
 	ret = efd < 0 ? efd : irq_enable_decode_and_master(&dev);
 	if (!ret)
-		ret = irq_set_eventfd(dev.fd, VFIO_PCI_MSI_IRQ_INDEX, 0, efd);
+		ret = irq_set_eventfd(dev.fd, index, 0, efd);
 	for (r = 0; r < reps && !ret; r++) {
 		t = now();
 		for (i = 0; i < n && !ret; i++) {
@@ -341,54 +344,18 @@ static void bench_edu_msi(void)
 				ret = wait_efd(efd);
 			if (!ret)
 				ret = edu_ack(&dev, 1);
+			if (!ret && index == VFIO_PCI_INTX_IRQ_INDEX)
+				ret = irq_unmask(dev.fd, index);
 		}
 		us[r] = (now() - t) * 1e6 / n;
 	}
 	if (ret)
-		skip("irq_edu_msi", "edu MSI", ret);
+		skip(path, index == VFIO_PCI_INTX_IRQ_INDEX ? "edu INTx" : "edu MSI",
+		     ret);
 	else
-		report("irq_edu_msi", "us", us, reps);
+		report(path, "us", us, reps);
 	edu_ack(&dev, ~0u);
-	irq_disable(dev.fd, VFIO_PCI_MSI_IRQ_INDEX);
-	if (efd >= 0)
-		close(efd);
-	vfio_dev_close(&dev);
-}
-
-/* edu raises INTx; eventfd; ack at the device; VFIO unmask. */
-static void bench_intx(void)
-{
-	double us[MAX_REPS], t;
-	struct vfio_dev dev;
-	long i, n = work(3000);
-	int r, efd, ret;
-
-	if (!wanted("irq_intx_roundtrip") ||
-	    !open_dev(&dev, fs.edu, "irq_intx_roundtrip"))
-		return;
-	efd = irq_eventfd();
-	ret = efd < 0 ? efd : irq_enable_decode_and_master(&dev);
-	if (!ret)
-		ret = irq_set_eventfd(dev.fd, VFIO_PCI_INTX_IRQ_INDEX, 0, efd);
-	for (r = 0; r < reps && !ret; r++) {
-		t = now();
-		for (i = 0; i < n && !ret; i++) {
-			ret = edu_raise(&dev, 1);
-			if (!ret)
-				ret = wait_efd(efd);
-			if (!ret)
-				ret = edu_ack(&dev, 1);
-			if (!ret)
-				ret = irq_unmask(dev.fd, VFIO_PCI_INTX_IRQ_INDEX);
-		}
-		us[r] = (now() - t) * 1e6 / n;
-	}
-	if (ret)
-		skip("irq_intx_roundtrip", "edu INTx", ret);
-	else
-		report("irq_intx_roundtrip", "us", us, reps);
-	edu_ack(&dev, ~0u);
-	irq_disable(dev.fd, VFIO_PCI_INTX_IRQ_INDEX);
+	irq_disable(dev.fd, index);
 	if (efd >= 0)
 		close(efd);
 	vfio_dev_close(&dev);
@@ -671,8 +638,8 @@ int main(int argc, char **argv)
 	bench_open("open_close", fs.edu, false, 300);
 	bench_open("open_close_reset", fs.nvme, true, 5);
 	bench_irq_sw();
-	bench_edu_msi();
-	bench_intx();
+	bench_edu_irq("irq_edu_msi", VFIO_PCI_MSI_IRQ_INDEX);
+	bench_edu_irq("irq_intx_roundtrip", VFIO_PCI_INTX_IRQ_INDEX);
 	bench_msix();
 	bench_mmap("mmap_touch_16m", fs.vga, VFIO_PCI_BAR0_REGION_INDEX, reps);
 	bench_mmap("mmap_touch_1g", fs.ivshmem, VFIO_PCI_BAR2_REGION_INDEX, big_reps);
