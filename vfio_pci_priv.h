@@ -63,7 +63,6 @@ void vfio_pci_mig_close(struct vfio_pci_core_device *vdev);
 void vfio_pci_mig_release(struct vfio_pci_core_device *vdev);
 
 /* vfio_pci_power.c */
-
 bool vfio_pci_pm_access_begin(struct vfio_pci_core_device *vdev);
 void vfio_pci_pm_access_end(struct vfio_pci_core_device *vdev, bool held);
 void vfio_pci_low_power_exit(struct vfio_pci_core_device *vdev);
