@@ -568,10 +568,18 @@ static int edu_vfio_init_dev(struct vfio_device *core_vdev)
 	ret = vfio_pci_core_init_dev(core_vdev);
 	if (ret)
 		return ret;
-	return vfio_pci_core_mig_init(vdev, &edu_mig_ops,
-				      VFIO_MIGRATION_STOP_COPY |
-				      VFIO_MIGRATION_P2P |
-				      VFIO_MIGRATION_PRE_COPY);
+	ret = vfio_pci_core_mig_init(vdev, &edu_mig_ops,
+				     VFIO_MIGRATION_STOP_COPY |
+				     VFIO_MIGRATION_P2P |
+				     VFIO_MIGRATION_PRE_COPY);
+	if (ret)
+		goto err_release_core;
+	return 0;
+
+	/* The VFIO core calls ->release only after a successful ->init. */
+err_release_core:
+	vfio_pci_core_release_dev(core_vdev);
+	return ret;
 }
 
 static int edu_vfio_open_device(struct vfio_device *core_vdev)
