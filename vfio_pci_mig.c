@@ -397,16 +397,14 @@ static ssize_t vfio_pci_mig_take(struct vfio_pci_mig_stream *stream,
 			return ret;
 		}
 		want = le64_to_cpu(stream->hdr.len);
-		if (want) {
-			stream->rec = kvmalloc(want, GFP_KERNEL_ACCOUNT);
-			if (!stream->rec) {
-				stream->failed = true;
-				return -ENOMEM;
-			}
-		}
 		if (!want) {
 			ret = vfio_pci_mig_load_record(stream);
 			return ret ? ret : len;
+		}
+		stream->rec = kvmalloc(want, GFP_KERNEL_ACCOUNT);
+		if (!stream->rec) {
+			stream->failed = true;
+			return -ENOMEM;
 		}
 		return len;
 	}
