@@ -353,6 +353,7 @@ static ssize_t igd_bridge_rw(struct vfio_pci_core_device *vdev,
 	struct pci_dev *bridge = region->data;
 	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
 	size_t done = 0;
+	int ret = 0;
 
 	if (iswrite || pos >= region->size)
 		return -EINVAL;
@@ -361,36 +362,34 @@ static ssize_t igd_bridge_rw(struct vfio_pci_core_device *vdev,
 	while (done < count) {
 		unsigned int off = pos + done;
 		size_t left = count - done, n;
-		__le32 val32;
-		__le16 val16;
+		u8 le[4];
 		u32 dword;
 		u16 word;
-		u8 byte;
-		int ret;
 
 		if (!(off & 3) && left >= 4) {
 			ret = pci_user_read_config_dword(bridge, off, &dword);
-			val32 = cpu_to_le32(dword);
+			put_unaligned_le32(dword, le);
 			n = 4;
-			if (!ret && copy_to_user(buf + done, &val32, n))
-				return -EFAULT;
 		} else if (!(off & 1) && left >= 2) {
 			ret = pci_user_read_config_word(bridge, off, &word);
-			val16 = cpu_to_le16(word);
+			put_unaligned_le16(word, le);
 			n = 2;
-			if (!ret && copy_to_user(buf + done, &val16, n))
-				return -EFAULT;
 		} else {
-			ret = pci_user_read_config_byte(bridge, off, &byte);
+			ret = pci_user_read_config_byte(bridge, off, le);
 			n = 1;
-			if (!ret && copy_to_user(buf + done, &byte, n))
-				return -EFAULT;
 		}
+		/* pci_user_read_config_*() give errnos already. */
 		if (ret)
-			return done ? done : pcibios_err_to_errno(ret);
+			break;
+		if (copy_to_user(buf + done, le, n)) {
+			ret = -EFAULT;
+			break;
+		}
 		done += n;
 	}
 
+	if (!done)
+		return ret;
 	*ppos += done;
 	return done;
 }
