@@ -155,6 +155,7 @@ bench: setup
 	@$(VM_BUILD)
 	$(MAKE) -C $(BENCH)
 	rc=0; $(VM) --driver $(DRIVER) --bench $(BENCH_DIR) --timeout 420 \
+		$(if $(PROFILE),--profile $(PROFILE)) \
 		--vm-timeout 1200 || rc=$$?; \
 	$(BENCH)/bench_compare $(BENCH_DIR)/ours.csv $(BENCH_DIR)/reference.csv \
 		$(BENCH_DIR)/bench-results.csv && \
