@@ -128,7 +128,7 @@ vm-build:
 
 # The s390x cross build (seconds once its cache is warm), then the full
 # suite in the test VM, against ours and/or the reference
-# (DRIVER=ours|reference|both).  TEST=name runs one test program,
+# (DRIVER=ours|reference|both).  TEST=name runs one test program (or a,b several),
 # DEVICE=BDF restricts it to one function.
 check: setup
 	@$(MAKE) --no-print-directory cross-s390x

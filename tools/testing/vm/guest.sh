@@ -241,7 +241,8 @@ run_tests()
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
 		name=$(basename "$prog")
-		[ -n "$VM_TEST" ] && [ "$name" != "$VM_TEST" ] && continue
+		# VM_TEST: one name, or several separated by commas.
+		[ -n "$VM_TEST" ] && [[ ",$VM_TEST," != *",$name,"* ]] && continue
 		found=1
 		out=$run/$lane.$name.tap
 		limit=$(prog_timeout "$name")

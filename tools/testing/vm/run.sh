@@ -20,7 +20,8 @@ usage()
 	cat <<EOF
 usage: $0 [options]
   --driver D      ours, reference or both (default both; shell: ours)
-  --test NAME     run only this test program (e.g. vfio_device_info_test)
+  --test NAMES    run only these test programs, comma-separated (e.g.
+                  vfio_device_info_test or vfio_bar_rw_test,vfio_bar_mmap_test)
   --device BDF    bind and test only this function (e.g. 0000:00:03.0)
   --env NAME=VAL  set NAME for the test programs (repeatable)
   --timeout S     per-test timeout in the guest (default 180)
