@@ -128,7 +128,7 @@ vm-build:
 
 # The s390x cross build (seconds once its cache is warm), then the full
 # suite in the test VM, against ours and/or the reference
-# (DRIVER=ours|reference|both).  TEST=name runs one test program,
+# (DRIVER=ours|reference|both).  TEST=name runs one test program (or a,b several),
 # DEVICE=BDF restricts it to one function.
 check: setup
 	@$(MAKE) --no-print-directory cross-s390x
@@ -155,6 +155,7 @@ bench: setup
 	@$(VM_BUILD)
 	$(MAKE) -C $(BENCH)
 	rc=0; $(VM) --driver $(DRIVER) --bench $(BENCH_DIR) --timeout 420 \
+		$(if $(PROFILE),--profile $(PROFILE)) \
 		--vm-timeout 1200 || rc=$$?; \
 	$(BENCH)/bench_compare $(BENCH_DIR)/ours.csv $(BENCH_DIR)/reference.csv \
 		$(BENCH_DIR)/bench-results.csv && \

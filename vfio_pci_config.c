@@ -74,6 +74,9 @@ typedef void (*vfio_pci_cfg_written_fn)(struct vfio_pci_core_device *vdev,
  * @written: runs after every write that touched the field, as a register
  *	write is an event even when it changes nothing; @old and @new are the
  *	field's value as the user sees it before and after the write
+ * @memory: @written may take the BARs away from the user (memory decode,
+ *	power state, reset), so a write touching the field holds memory_lock
+ *	for write; other writes do not take it
  */
 struct vfio_pci_cfg_field {
 	u16			off;
@@ -83,6 +86,7 @@ struct vfio_pci_cfg_field {
 	u32			w1c;
 	u32			indirect;
 	vfio_pci_cfg_written_fn	written;
+	bool			memory;
 };
 
 /**
@@ -137,15 +141,28 @@ struct vfio_pci_cfg_seg {
  * @bar_mask: writable address bits of each BAR and of the ROM BAR
  * @bar_flags: read-only low bits of each BAR
  * @segs: the capability instances found
- * @seg_of: per byte, the index in @segs that owns it or VFIO_PCI_CFG_NO_SEG
+ * @virt: per byte of config space, the bits read from the virtual copy
+ * @write: per byte, the bits the user may change
+ * @w1c: per byte, the writable hardware bits that clear on writing 1
+ * @indirect: per byte, the bits only a field's handler writes
+ * @memory: per byte, nonzero when a write to it takes memory_lock (its
+ *	field's handler may take the BARs away)
+ * @seg_of: per byte, the index in @segs that owns it or VFIO_PCI_CFG_NO_SEG;
+ *	the storage behind the per-byte arrays above follows it
  *
- * Protected by the device's cfg_lock.
+ * Built when the device is opened and fixed until it is closed, so config
+ * reads use it without a lock.
  */
 struct vfio_pci_cfg {
 	unsigned int			nr_segs;
 	u32				bar_mask[PCI_STD_NUM_BARS + 1];
 	u32				bar_flags[PCI_STD_NUM_BARS + 1];
 	struct vfio_pci_cfg_seg		segs[VFIO_PCI_CFG_MAX_SEGS];
+	u8				*virt;
+	u8				*write;
+	u8				*w1c;
+	u8				*indirect;
+	u8				*memory;
 	u8				seg_of[];
 };
 
@@ -165,12 +182,32 @@ static u32 vconfig_get(struct vfio_pci_core_device *vdev, unsigned int pos,
 	return le32_to_cpu((__force __le32)val);
 }
 
+/*
+ * Changes to the virtual copy: under cfg_lock, and inside cfg_seq so that a
+ * lockless reader never mixes bytes of two values.
+ */
 static void vconfig_set(struct vfio_pci_core_device *vdev, unsigned int pos,
 			unsigned int len, u32 val)
 {
 	__le32 le = cpu_to_le32(val);
 
+	write_seqcount_begin(&vdev->cfg_seq);
 	memcpy(vdev->vconfig + pos, &le, len);
+	write_seqcount_end(&vdev->cfg_seq);
+}
+
+/* vconfig_get() for a reader that does not hold cfg_lock. */
+static u32 vconfig_read(struct vfio_pci_core_device *vdev, unsigned int pos,
+			unsigned int len)
+{
+	unsigned int seq;
+	u32 val;
+
+	do {
+		seq = read_seqcount_begin(&vdev->cfg_seq);
+		val = vconfig_get(vdev, pos, len);
+	} while (read_seqcount_retry(&vdev->cfg_seq, seq));
+	return val;
 }
 
 /**
@@ -376,7 +413,7 @@ static const struct vfio_pci_cfg_field header_fields[] = {
 	FIELD_RO(PCI_DEVICE_ID, 2),
 	{ .off = PCI_COMMAND, .len = 2, .virt = PCI_COMMAND_INTX_DISABLE,
 	  .write = VFIO_PCI_CMD_HW_BITS, .indirect = VFIO_PCI_CMD_HW_BITS,
-	  .written = cfg_command_written },
+	  .written = cfg_command_written, .memory = true },
 	{ .off = PCI_STATUS, .len = 2, .virt = PCI_STATUS_CAP_LIST,
 	  .write = 0xf900, .w1c = 0xf900 },
 	FIELD_RO(PCI_CLASS_REVISION, 4),
@@ -415,7 +452,7 @@ static const struct vfio_pci_cfg_field pm_fields[] = {
 	  .write = PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_DATA_SEL_MASK |
 		   PCI_PM_CTRL_PME_STATUS,
 	  .w1c = PCI_PM_CTRL_PME_STATUS,
-	  .written = cfg_pm_written },
+	  .written = cfg_pm_written, .memory = true },
 	FIELD_RO(PCI_PM_PPB_EXTENSIONS, 1),
 	FIELD_RO(PCI_PM_DATA_REGISTER, 1),
 };
@@ -487,7 +524,7 @@ static const struct vfio_pci_cfg_field pcie_fields[] = {
 	  .virt = (u16)~PCIE_DEVCTL_HW,
 	  .write = PCIE_DEVCTL_HW | PCI_EXP_DEVCTL_PAYLOAD |
 		   PCI_EXP_DEVCTL_READRQ | PCI_EXP_DEVCTL_BCR_FLR,
-	  .written = cfg_devctl_written },
+	  .written = cfg_devctl_written, .memory = true },
 	{ .off = PCI_EXP_DEVSTA, .len = 2, .write = 0x000f, .w1c = 0x000f },
 	FIELD_HW_RO(PCI_EXP_LNKCAP, 4),
 	FIELD_HW_RO(PCI_EXP_LNKCTL, 2),
@@ -518,7 +555,7 @@ static const struct vfio_pci_cfg_field vpd_fields[] = {
 static const struct vfio_pci_cfg_field af_fields[] = {
 	FIELD_RO(PCI_AF_CAP, 1),
 	{ .off = PCI_AF_CTRL, .len = 1, .virt = ~0U, .write = PCI_AF_CTRL_FLR,
-	  .written = cfg_af_written },
+	  .written = cfg_af_written, .memory = true },
 	FIELD_HW_RO(PCI_AF_STATUS, 1),
 };
 
@@ -1094,13 +1131,74 @@ static void cfg_init_bars(struct vfio_pci_core_device *vdev)
 	}
 }
 
-/**
- * vfio_pci_config_init - build the virtual config space of an opening device
- * @vdev: the device, enabled
- *
- * Return: 0 or a negative errno.
+/*
+ * The field that byte @pos belongs to, and in @start where the field begins;
+ * NULL for bytes no field describes and for hidden capabilities.
  */
-int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
+static const struct vfio_pci_cfg_field *
+cfg_field_at(struct vfio_pci_core_device *vdev, unsigned int pos,
+	     unsigned int *start)
+{
+	struct vfio_pci_cfg *cfg = vdev->cfg;
+	const struct vfio_pci_cap_table *t;
+	const struct vfio_pci_cfg_field *f;
+	u8 s = cfg->seg_of[pos];
+	unsigned int off;
+
+	if (s == VFIO_PCI_CFG_NO_SEG)
+		return NULL;
+	t = cfg->segs[s].table;
+	off = pos - cfg->segs[s].start;
+	if (t->hidden || off >= t->size || !t->field[off])
+		return NULL;
+	f = &t->fields[t->field[off] - 1];
+	*start = cfg->segs[s].start + f->off;
+	return f;
+}
+
+/*
+ * What the capability tables say about byte @pos, into the per-byte masks:
+ * done once when the device is opened, so an access only loads its masks.
+ */
+static void cfg_build_byte(struct vfio_pci_cfg *cfg, unsigned int pos)
+{
+	u8 s = cfg->seg_of[pos];
+	const struct vfio_pci_cap_table *t;
+	unsigned int off;
+
+	if (s == VFIO_PCI_CFG_NO_SEG) {
+		/* Device-specific: the hardware's, both ways. */
+		cfg->write[pos] = 0xff;
+		return;
+	}
+
+	t = cfg->segs[s].table;
+	off = pos - cfg->segs[s].start;
+	if (t->hidden) {
+		cfg->virt[pos] = 0xff;
+		return;
+	}
+	if (off >= t->size)
+		return;
+	cfg->virt[pos] = t->virt[off];
+	cfg->write[pos] = t->write[off];
+	cfg->w1c[pos] = t->w1c[off];
+	cfg->indirect[pos] = t->indirect[off];
+}
+
+static void cfg_build_masks(struct vfio_pci_core_device *vdev)
+{
+	const struct vfio_pci_cfg_field *f;
+	unsigned int pos, start;
+
+	for (pos = 0; pos < vdev->pdev->cfg_size; pos++) {
+		cfg_build_byte(vdev->cfg, pos);
+		f = cfg_field_at(vdev, pos, &start);
+		vdev->cfg->memory[pos] = f && f->memory;
+	}
+}
+
+static int cfg_init_locked(struct vfio_pci_core_device *vdev)
 {
 	struct pci_dev *pdev = vdev->pdev;
 	struct vfio_pci_cfg *cfg;
@@ -1111,13 +1209,19 @@ int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
 	if (!vdev->vconfig)
 		return -ENOMEM;
 
-	cfg = kzalloc(struct_size(cfg, seg_of, pdev->cfg_size), GFP_KERNEL_ACCOUNT);
+	/* seg_of, then the five per-byte arrays. */
+	cfg = kzalloc(struct_size(cfg, seg_of, 6 * pdev->cfg_size), GFP_KERNEL_ACCOUNT);
 	if (!cfg) {
 		ret = -ENOMEM;
 		goto err_free_vconfig;
 	}
 	vdev->cfg = cfg;
 	memset(cfg->seg_of, VFIO_PCI_CFG_NO_SEG, pdev->cfg_size);
+	cfg->virt = cfg->seg_of + pdev->cfg_size;
+	cfg->write = cfg->virt + pdev->cfg_size;
+	cfg->w1c = cfg->write + pdev->cfg_size;
+	cfg->indirect = cfg->w1c + pdev->cfg_size;
+	cfg->memory = cfg->indirect + pdev->cfg_size;
 
 	for (pos = 0; pos < pdev->cfg_size; pos += 4) {
 		u32 val;
@@ -1138,6 +1242,7 @@ int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
 	cfg_walk_caps(vdev);
 	cfg_walk_ecaps(vdev);
 	cfg_protect_device_regs(vdev);
+	cfg_build_masks(vdev);
 	/* Whatever an earlier user left, this one starts from the real state. */
 	vdev->power_low = pm_state_field(pdev->current_state) != 0;
 	return 0;
@@ -1148,6 +1253,23 @@ err_free_cfg:
 err_free_vconfig:
 	kfree(vdev->vconfig);
 	vdev->vconfig = NULL;
+	return ret;
+}
+
+/**
+ * vfio_pci_config_init - build the virtual config space of an opening device
+ * @vdev: the device, enabled
+ *
+ * Return: 0 or a negative errno.
+ */
+int vfio_pci_config_init(struct vfio_pci_core_device *vdev)
+{
+	int ret;
+
+	/* No one else can reach it yet: the lock is cfg_seq's writers' rule. */
+	mutex_lock(&vdev->cfg_lock);
+	ret = cfg_init_locked(vdev);
+	mutex_unlock(&vdev->cfg_lock);
 	return ret;
 }
 
@@ -1170,38 +1292,32 @@ struct cfg_masks {
 	u32 virt, write, w1c, indirect;
 };
 
+/*
+ * @len little-endian bytes at @p: @len is 1, 2 or 4 and the offset is a
+ * multiple of it, and each mask array starts 8-byte aligned.
+ */
+static u32 cfg_mask_get(const u8 *p, unsigned int len)
+{
+	switch (len) {
+	case 4:
+		return le32_to_cpup((const __le32 *)p);
+	case 2:
+		return le16_to_cpup((const __le16 *)p);
+	default:
+		return *p;
+	}
+}
+
 static void cfg_gather_masks(struct vfio_pci_core_device *vdev,
 			     unsigned int pos, unsigned int len,
 			     struct cfg_masks *m)
 {
-	struct vfio_pci_cfg *cfg = vdev->cfg;
-	unsigned int b;
+	const struct vfio_pci_cfg *cfg = vdev->cfg;
 
-	*m = (struct cfg_masks){ 0 };
-	for (b = 0; b < len; b++) {
-		u8 s = cfg->seg_of[pos + b];
-		const struct vfio_pci_cap_table *t;
-		unsigned int off;
-
-		if (s == VFIO_PCI_CFG_NO_SEG) {
-			/* Device-specific: the hardware's, both ways. */
-			m->write |= 0xffU << (8 * b);
-			continue;
-		}
-
-		t = cfg->segs[s].table;
-		off = pos + b - cfg->segs[s].start;
-		if (t->hidden) {
-			m->virt |= 0xffU << (8 * b);
-			continue;
-		}
-		if (off >= t->size)
-			continue;
-		m->virt |= (u32)t->virt[off] << (8 * b);
-		m->write |= (u32)t->write[off] << (8 * b);
-		m->w1c |= (u32)t->w1c[off] << (8 * b);
-		m->indirect |= (u32)t->indirect[off] << (8 * b);
-	}
+	m->virt = cfg_mask_get(cfg->virt + pos, len);
+	m->write = cfg_mask_get(cfg->write + pos, len);
+	m->w1c = cfg_mask_get(cfg->w1c + pos, len);
+	m->indirect = cfg_mask_get(cfg->indirect + pos, len);
 }
 
 static int cfg_hw_read(struct pci_dev *pdev, unsigned int pos,
@@ -1264,7 +1380,11 @@ static int cfg_read_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
 		if (ret)
 			return ret;
 	}
-	*val = (vconfig_get(vdev, pos, len) & m.virt) | (hw & ~m.virt & full);
+	/* The hardware was read once: only the virtual copy is retried. */
+	if (m.virt)
+		*val = (vconfig_read(vdev, pos, len) & m.virt) | (hw & ~m.virt & full);
+	else
+		*val = hw & full;
 	return 0;
 }
 
@@ -1301,25 +1421,19 @@ static int cfg_find_handlers(struct vfio_pci_core_device *vdev,
 			     unsigned int pos, unsigned int len, u32 val,
 			     const struct cfg_masks *m, struct cfg_touched *out)
 {
-	struct vfio_pci_cfg *cfg = vdev->cfg;
 	unsigned int b, n = 0;
 	int ret;
 
 	for (b = 0; b < len; b++) {
-		u8 s = cfg->seg_of[pos + b];
-		const struct vfio_pci_cap_table *t;
 		const struct vfio_pci_cfg_field *f;
-		unsigned int off, start;
+		unsigned int start;
 
-		if (s == VFIO_PCI_CFG_NO_SEG)
+		f = cfg_field_at(vdev, pos + b, &start);
+		if (!f)
 			continue;
-		t = cfg->segs[s].table;
-		off = pos + b - cfg->segs[s].start;
-		if (t->hidden || off >= t->size || !t->field[off])
-			continue;
-		f = &t->fields[t->field[off] - 1];
-		start = cfg->segs[s].start + f->off;
-		if (!f->written || (n && out[n - 1].pos == start))
+		/* The field's other bytes in this write have nothing new. */
+		b = start + f->len - pos - 1;
+		if (!f->written)
 			continue;
 		out[n] = (struct cfg_touched) { .pos = start, .f = f };
 		ret = cfg_read_chunk(vdev, start, f->len, &out[n].old);
@@ -1397,6 +1511,156 @@ static int cfg_write_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
 	return 0;
 }
 
+/* Does a write of @len bytes at @pos touch a field that needs memory_lock? */
+static bool cfg_write_takes_memory(struct vfio_pci_core_device *vdev,
+				   unsigned int pos, unsigned int len)
+{
+	return memchr_inv(vdev->cfg->memory + pos, 0, len);
+}
+
+/* The naturally aligned piece of at most 4 bytes that starts at @pos. */
+static unsigned int cfg_piece_len(unsigned int pos, size_t left)
+{
+	if (!(pos & 3) && left >= 4)
+		return 4;
+	if (!(pos & 1) && left >= 2)
+		return 2;
+	return 1;
+}
+
+/*
+ * One piece from or to the user.  A piece the user's buffer holds aligned
+ * moves with one access of its width; the general copy, with its bounce
+ * and object checks, is for the rest.  Either way it is a single piece
+ * (1, 2 or 4 bytes), little-endian as config space is.
+ */
+static int cfg_get_piece(const char __user *p, unsigned int len, u32 *val)
+{
+	__le32 le32 = 0;
+	__le16 le16;
+	u8 byte;
+
+	if (!IS_ALIGNED((unsigned long)p, len)) {
+		if (copy_from_user(&le32, p, len))
+			return -EFAULT;
+		*val = le32_to_cpu(le32);
+		return 0;
+	}
+	switch (len) {
+	case 4:
+		if (get_user(le32, (const __le32 __user *)p))
+			return -EFAULT;
+		*val = le32_to_cpu(le32);
+		break;
+	case 2:
+		if (get_user(le16, (const __le16 __user *)p))
+			return -EFAULT;
+		*val = le16_to_cpu(le16);
+		break;
+	default:
+		if (get_user(byte, (const u8 __user *)p))
+			return -EFAULT;
+		*val = byte;
+		break;
+	}
+	return 0;
+}
+
+static int cfg_put_piece(char __user *p, unsigned int len, u32 val)
+{
+	__le32 le32 = cpu_to_le32(val);
+
+	if (!IS_ALIGNED((unsigned long)p, len))
+		return copy_to_user(p, &le32, len) ? -EFAULT : 0;
+	switch (len) {
+	case 4:
+		return put_user(le32, (__le32 __user *)p);
+	case 2:
+		return put_user(cpu_to_le16(val), (__le16 __user *)p);
+	default:
+		return put_user((u8)val, (u8 __user *)p);
+	}
+}
+
+/* Bytes of a write copied in and applied under one hold of the locks. */
+#define VFIO_PCI_CFG_WRITE_BATCH	64
+
+static ssize_t cfg_write(struct vfio_pci_core_device *vdev,
+			 const char __user *buf, size_t count, unsigned int pos)
+{
+	u8 kbuf[VFIO_PCI_CFG_WRITE_BATCH];
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < count && !ret) {
+		/* Batches end 4-byte aligned: the pieces are as for one batch. */
+		unsigned int n = min_t(size_t, count - done,
+				       sizeof(kbuf) - (pos & 3));
+		unsigned int i = 0, len;
+		bool memory;
+
+		/*
+		 * Copied in before any lock is taken: @buf may be a mapping of
+		 * this device's BARs, whose fault handler takes memory_lock.
+		 */
+		if (n == cfg_piece_len(pos, n)) {
+			u32 val;
+			__le32 le;
+
+			if (cfg_get_piece(buf + done, n, &val))
+				return done ? done : -EFAULT;
+			le = cpu_to_le32(val);
+			memcpy(kbuf, &le, sizeof(le));
+		} else if (copy_from_user(kbuf, buf + done, n)) {
+			return done ? done : -EFAULT;
+		}
+
+		memory = cfg_write_takes_memory(vdev, pos, n);
+		if (memory)
+			down_write(&vdev->memory_lock);
+		mutex_lock(&vdev->cfg_lock);
+		while (i < n) {
+			__le32 le = 0;
+
+			len = cfg_piece_len(pos + i, n - i);
+			memcpy(&le, kbuf + i, len);
+			ret = cfg_write_chunk(vdev, pos + i, len, le32_to_cpu(le));
+			if (ret)
+				break;
+			i += len;
+		}
+		mutex_unlock(&vdev->cfg_lock);
+		if (memory)
+			up_write(&vdev->memory_lock);
+
+		pos += i;
+		done += i;
+	}
+	return done ? done : ret;
+}
+
+static ssize_t cfg_read(struct vfio_pci_core_device *vdev, char __user *buf,
+			size_t count, unsigned int pos)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < count) {
+		unsigned int len = cfg_piece_len(pos, count - done);
+		u32 val;
+
+		ret = cfg_read_chunk(vdev, pos, len, &val);
+		if (ret)
+			break;
+		ret = cfg_put_piece(buf + done, len, val);
+		if (ret)
+			break;
+		pos += len;
+		done += len;
+	}
+	return done ? done : ret;
+}
+
 /**
  * vfio_pci_config_rw - read or write the config region
  * @vdev: the device, open
@@ -1406,8 +1670,12 @@ static int cfg_write_chunk(struct vfio_pci_core_device *vdev, unsigned int pos,
  * @iswrite: direction
  *
  * The access is split into naturally aligned pieces of 4, 2 and 1 bytes.
- * Writes run under memory_lock held for write, because a config write can
- * turn memory decode off, change the power state or reset the function.
+ * Writes run under cfg_lock, in batches copied in from the user first; a
+ * batch that touches a field able to take the BARs away (command, power
+ * state, function reset) also holds memory_lock for write.  Reads take no
+ * lock: the layout is fixed while the device is open, the hardware's bits
+ * come from the PCI core's accessors, and the virtual copy is read under
+ * cfg_seq.
  *
  * Return: bytes done, or a negative errno if none were.
  */
@@ -1416,52 +1684,16 @@ ssize_t vfio_pci_config_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 {
 	unsigned int size = vdev->pdev->cfg_size;
 	u64 pos = *ppos & VFIO_PCI_OFFSET_MASK;
-	size_t done = 0;
-	int ret = 0;
+	ssize_t done;
 
 	if (pos >= size || count > size - pos)
 		return -EFAULT;
 
 	if (iswrite)
-		down_write(&vdev->memory_lock);
-	mutex_lock(&vdev->cfg_lock);
-
-	while (done < count) {
-		unsigned int len = 1;
-		__le32 le = 0;
-		u32 val;
-
-		if (!(pos & 3) && count - done >= 4)
-			len = 4;
-		else if (!(pos & 1) && count - done >= 2)
-			len = 2;
-
-		if (iswrite) {
-			if (copy_from_user(&le, buf + done, len)) {
-				ret = -EFAULT;
-				break;
-			}
-			ret = cfg_write_chunk(vdev, pos, len, le32_to_cpu(le));
-			if (ret)
-				break;
-		} else {
-			ret = cfg_read_chunk(vdev, pos, len, &val);
-			if (ret)
-				break;
-			le = cpu_to_le32(val);
-			if (copy_to_user(buf + done, &le, len)) {
-				ret = -EFAULT;
-				break;
-			}
-		}
-		pos += len;
-		done += len;
-	}
-
-	mutex_unlock(&vdev->cfg_lock);
-	if (iswrite)
-		up_write(&vdev->memory_lock);
-
-	*ppos += done;
-	return done ? done : ret;
+		done = cfg_write(vdev, buf, count, pos);
+	else
+		done = cfg_read(vdev, buf, count, pos);
+	if (done > 0)
+		*ppos += done;
+	return done;
 }

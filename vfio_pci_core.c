@@ -1007,6 +1007,7 @@ int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
 	spin_lock_init(&vdev->irqlock);
 	init_rwsem(&vdev->memory_lock);
 	mutex_init(&vdev->cfg_lock);
+	seqcount_mutex_init(&vdev->cfg_seq, &vdev->cfg_lock);
 	mutex_init(&vdev->ioeventfds_lock);
 	INIT_LIST_HEAD(&vdev->ioeventfds_list);
 	mutex_init(&vdev->pm_lock);

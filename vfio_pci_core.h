@@ -18,6 +18,7 @@
 #include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
+#include <linux/seqlock.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
 
@@ -96,8 +97,12 @@ struct vfio_pci_region {
  *    memory now": held for read around every BAR/ROM access, mmap fault
  *    and ioeventfd write, held for write while memory decode is turned
  *    off, during resets and while the function is in a low power state;
- *  - @cfg_lock serializes config-space emulation (the virtual copy and
- *    the read-modify-write of hardware registers);
+ *  - @cfg_lock serializes config-space writes (the virtual copy, the
+ *    read-modify-write of hardware registers and the fields' handlers);
+ *    reads do not take it;
+ *  - @cfg_seq (a sequence count whose writers hold cfg_lock) is bumped
+ *    around every change to the virtual copy; config reads retry their
+ *    copy of virtual bits against it;
  *  - @irqlock (spinlock, irq-safe) guards the INTx masked state and the
  *    INTx trigger against the interrupt handler, and the hardware command
  *    register's INTx-disable bit against config writes;
@@ -144,6 +149,7 @@ struct vfio_pci_core_device {
 
 	struct rw_semaphore		memory_lock;
 	struct mutex			cfg_lock;
+	seqcount_mutex_t		cfg_seq;
 	struct mutex			ioeventfds_lock;
 	struct list_head		ioeventfds_list;
 	unsigned int			ioeventfds_nr;

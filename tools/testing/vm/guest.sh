@@ -241,7 +241,8 @@ run_tests()
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
 		name=$(basename "$prog")
-		[ -n "$VM_TEST" ] && [ "$name" != "$VM_TEST" ] && continue
+		# VM_TEST: one name, or several separated by commas.
+		[ -n "$VM_TEST" ] && [[ ",$VM_TEST," != *",$name,"* ]] && continue
 		found=1
 		out=$run/$lane.$name.tap
 		limit=$(prog_timeout "$name")
@@ -334,6 +335,34 @@ demo()
 	unload_lane ours
 }
 
+# Where the time of one vfio_bench path goes: perf samples (cpu-clock, with
+# call chains) of a short run of that path alone, reported inclusive of
+# callees (how much is the syscall, the VFIO core, our code, the emulated
+# hardware access) and by the function that was running.
+profile_path()
+{
+	local lane=$1 path=$2 data=/tmp/perf-$lane-$path.data
+	local txt=$run/profile-$lane-$path.txt
+
+	echo "[$lane] # profiling $path"
+	if ! (cd "$VM_REPO/tools/testing/bench" && VFIO_TEST_DRIVER=$lane \
+		timeout -k 5 "$VM_TIMEOUT" perf record -q -g -e cpu-clock -F 4000 \
+		-o "$data" -- ./vfio_bench --only "$path" --reps 3) > /dev/null 2>&1; then
+		echo "[$lane] # profiling $path failed"
+		return
+	fi
+	{
+		echo "# $lane: vfio_bench --only $path --reps 3, perf cpu-clock samples"
+		echo "# ---- inclusive of callees (children), top symbols"
+		perf report -i "$data" --stdio --children --sort sym -g none \
+			--percent-limit 2 2>/dev/null | grep -v '^$'
+		echo "# ---- by the function running (self)"
+		perf report -i "$data" --stdio --no-children --sort dso,sym -g none \
+			--percent-limit 1 2>/dev/null | grep -v '^$'
+	} > "$txt"
+	rm -f "$data"
+}
+
 # vfio_bench on the lane's driver: figures, no test; its CSV goes to
 # $run/bench-<lane>.csv for the host (see run.sh --bench).
 bench_lane()
@@ -356,6 +385,9 @@ bench_lane()
 			else
 				result fail "$lane" vfio_bench_ran "# exit $rc"
 			fi
+			for path in ${VM_PROFILE:-}; do
+				profile_path "$lane" "$path"
+			done
 		fi
 		unload_lane "$lane"
 	else

@@ -20,7 +20,8 @@ usage()
 	cat <<EOF
 usage: $0 [options]
   --driver D      ours, reference or both (default both; shell: ours)
-  --test NAME     run only this test program (e.g. vfio_device_info_test)
+  --test NAMES    run only these test programs, comma-separated (e.g.
+                  vfio_device_info_test or vfio_bar_rw_test,vfio_bar_mmap_test)
   --device BDF    bind and test only this function (e.g. 0000:00:03.0)
   --env NAME=VAL  set NAME for the test programs (repeatable)
   --timeout S     per-test timeout in the guest (default 180)
@@ -29,6 +30,11 @@ usage: $0 [options]
   --demo          run the demo instead of the tests
   --bench DIR     run vfio_bench in each lane instead of the tests; the
                   lanes' CSV files (ours.csv, reference.csv) go to DIR
+  --profile LIST  with --bench: also profile these vfio_bench paths
+                  (comma-separated, e.g. config,bar_rw4) with perf in the
+                  guest; the reports go to DIR as profile-<lane>-<path>.txt
+  --accel A       tcg, kvm or auto (default auto: KVM when /dev/kvm is
+                  usable, else TCG)
   --exec CMD      run a shell command in the VM with the zoo bound (first lane)
   --shell         an interactive shell in the VM (quit the shell to power off)
   --keep          keep the run directory (logs) even when everything passed
@@ -37,7 +43,7 @@ EOF
 }
 
 driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
-bench_dir=
+bench_dir= profile= accel=${VM_ACCEL:-auto}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--driver) driver=${2:?}; shift ;;
@@ -49,6 +55,8 @@ while [ $# -gt 0 ]; do
 	--kernel) rel=${2:?}; shift ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench; bench_dir=${2:?}; shift ;;
+	--profile) profile=${2:?}; shift ;;
+	--accel) accel=${2:?}; shift ;;
 	--shell) mode=shell ;;
 	--exec) mode=exec; exec=${2:?}; shift ;;
 	--keep) keep=1 ;;
@@ -121,6 +129,7 @@ VM_DEVICE='$device'
 VM_TIMEOUT='$timeout'
 VM_ENV='$envs'
 VM_HOST_CHANNEL='$run/host'
+VM_PROFILE='${profile//,/ }'
 EOF
 printf 'VM_EXEC=%q\n' "$exec" >> "$run/config"
 qemu-img create -q -f raw "$run/nvme.img" 64M
@@ -133,10 +142,21 @@ while read -r bdf kind args; do
 	zoo_args+=(${args//@NVME_IMG@/$run/nvme.img})
 done < "$here/zoo"
 
+# KVM where this machine has it (the same run, only faster); the emulated
+# IOMMU's interrupt remapping then needs the split irqchip.
+case "$accel" in
+auto)
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi ;;
+tcg|kvm) ;;
+*) usage ;;
+esac
+machine=q35
+[ "$accel" = kvm ] && machine=q35,kernel-irqchip=split
+
 # no_timer_check: on a loaded host TCG can miss the boot's short IO-APIC
 # timer probe, which then panics ("timer doesn't work through
 # Interrupt-remapped IO-APIC", seen twice at load 10); the clock works.
-qemu=(qemu-system-x86_64 -accel tcg -M q35 -cpu max -m 2G -smp 2
+qemu=(qemu-system-x86_64 -accel "$accel" -M "$machine" -cpu max -m 2G -smp 2
 	-nodefaults -no-reboot -display none -vga none -net none
 	-device intel-iommu,intremap=on
 	"${zoo_args[@]}"
@@ -168,7 +188,7 @@ start_host_channel()
 }
 
 start=$(date +%s)
-echo "vm: $rel, lanes: $lanes, mode: $mode, logs: $run"
+echo "vm: $rel ($accel), lanes: $lanes, mode: $mode, logs: $run"
 mkdir -p "$run/host"
 if [ "$mode" = shell ]; then
 	start_host_channel $$
@@ -206,13 +226,16 @@ fi
 if [ "$mode" = bench ]; then
 	mkdir -p "$bench_dir"
 	for lane in $lanes; do
-		rm -f "$bench_dir/$lane.csv"
+		rm -f "$bench_dir/$lane.csv" "$bench_dir"/profile-"$lane"-*.txt
 		if [ -s "$run/bench-$lane.csv" ]; then
 			cp "$run/bench-$lane.csv" "$bench_dir/$lane.csv"
 		else
 			echo "not ok bench_$lane # no figures from the $lane lane"
 			failed=$((failed + 1))
 		fi
+		for f in "$run"/profile-"$lane"-*.txt; do
+			[ -e "$f" ] && cp "$f" "$bench_dir/"
+		done
 	done
 fi
 if [ "$failed" = 0 ] && [ -z "$keep" ] && [ "$mode" != shell ]; then

@@ -15,9 +15,9 @@ here=$(dirname "$(readlink -f "$0")")
 # decompressing modules (xz), building the initramfs (cpio), and the tools the
 # tests and scripts call (lspci, modprobe, timeout, awk), and socat for the
 # host channel to QEMU's monitor (host-channel.sh), and dkms, which the VM
-# test of the DKMS install uses.
+# test of the DKMS install uses, and perf for make bench's profiles.
 PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils socat dkms
-      busybox-static qemu-system-x86 qemu-utils
+      busybox-static qemu-system-x86 qemu-utils linux-perf
       "$VM_META_IMAGE" "$VM_META_HEADERS")
 
 missing()

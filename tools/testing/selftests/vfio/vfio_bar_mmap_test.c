@@ -21,13 +21,17 @@
  *   reset, decode bit included, so a mapping works right after a reset
  *   with decode on, and stays revoked after a reset with decode off until
  *   decode is turned on; a device without VFIO_DEVICE_FLAGS_RESET gives
- *   EINVAL.
+ *   EINVAL;
+ * - read() and write() of config space and of a BAR complete when the
+ *   user's buffer is a mapping of the device's own BAR that the call is
+ *   the first to touch (the copy faults the mapping in).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "region_util.h"
@@ -570,6 +574,127 @@ static void msix_bar_mappable(const struct pci_func *f)
 	vfio_dev_close(&dev);
 }
 
+/* ---- The user's buffer is a mapping of the device itself ----------------- */
+
+#define OWN_MAPPING_TIMEOUT_MS	20000
+
+/*
+ * Runs @op in a child, whose first touch of the (inherited, never touched)
+ * mapping is the kernel's copy to or from it.  A driver that copies while
+ * holding the lock its own fault handler takes never returns: say so
+ * instead of hanging (the child is then stuck for good, and so is the
+ * device; the cases after this one fail).
+ */
+static bool run_in_child(int (*op)(struct vfio_dev *, volatile uint32_t *),
+			 struct vfio_dev *dev, volatile uint32_t *map,
+			 const char *what)
+{
+	int status, waited;
+	pid_t pid, done;
+
+	pid = fork();
+	if (pid < 0)
+		return EXPECT_OK(-errno, "fork");
+	if (!pid)
+		_exit(op(dev, map) ? 1 : 0);
+	for (waited = 0; waited < OWN_MAPPING_TIMEOUT_MS; waited += 50) {
+		done = waitpid(pid, &status, WNOHANG);
+		if (done == pid)
+			return tap_check(WIFEXITED(status) && !WEXITSTATUS(status),
+					 "%s: the call failed (child status 0x%x)",
+					 what, status);
+		usleep(50 * 1000);
+	}
+	tap_check(false, "%s: no return in %d s: deadlock on the device's own mapping",
+		  what, OWN_MAPPING_TIMEOUT_MS / 1000);
+	return false;
+}
+
+/*
+ * ivshmem's BAR2 is RAM: any access width works and keeps what was written,
+ * so the three copies below can be checked byte for byte.
+ */
+#define SHM_BAR		VFIO_PCI_BAR2_REGION_INDEX
+#define SHM_SRC		0x00	/* a value the user put there with write() */
+#define SHM_IDS		0x10	/* the config read lands here */
+#define SHM_DST		0x20	/* the BAR write lands here */
+#define SHM_SRC_VALUE	0x5aa5c33c
+#define CFG_INT_LINE	0x3c	/* virtual in both drivers, takes any byte */
+
+static bool is_ivshmem(const struct pci_func *f)
+{
+	return func_is_kind(f, "ivshmem");
+}
+
+/* Config write of the interrupt line from the mapping. */
+static int config_write_from_mapping(struct vfio_dev *dev, volatile uint32_t *shm)
+{
+	ssize_t n = pwrite(dev->fd, (const void *)&shm[SHM_SRC / 4], 1,
+			   region_file_offset(dev, VFIO_PCI_CONFIG_REGION_INDEX,
+					      CFG_INT_LINE));
+
+	return n == 1 ? 0 : -1;
+}
+
+/* Config read of the IDs into the mapping. */
+static int config_read_into_mapping(struct vfio_dev *dev, volatile uint32_t *shm)
+{
+	ssize_t n = pread(dev->fd, (void *)&shm[SHM_IDS / 4], 4,
+			  region_file_offset(dev, VFIO_PCI_CONFIG_REGION_INDEX, 0));
+
+	return n == 4 ? 0 : -1;
+}
+
+/* BAR write from the mapping to another word of the same BAR. */
+static int bar_write_from_mapping(struct vfio_dev *dev, volatile uint32_t *shm)
+{
+	ssize_t n = pwrite(dev->fd, (const void *)&shm[SHM_SRC / 4], 4,
+			   region_file_offset(dev, SHM_BAR, SHM_DST));
+
+	return n == 4 ? 0 : -1;
+}
+
+static void shm_rw_with_buffer_in_own_mapping(const struct pci_func *f)
+{
+	volatile uint32_t *shm;
+	struct vfio_dev dev;
+	uint64_t val, ids;
+	void *p;
+
+	if (!open_dev(&dev, f))
+		return;
+	/* The parent never touches the mapping: each child faults it in. */
+	if (!EXPECT_OK(region_write_le(&dev, SHM_BAR, SHM_SRC, 4, SHM_SRC_VALUE),
+		       "write() of the source word") ||
+	    !EXPECT_OK(vfio_region_mmap(&dev, SHM_BAR, 0, page_size(),
+					PROT_READ | PROT_WRITE, &p),
+		       "mmap of the first page of BAR2"))
+		goto out;
+	shm = p;
+	if (run_in_child(config_write_from_mapping, &dev, shm,
+			 "config write of the interrupt line from the BAR2 mapping") &&
+	    EXPECT_OK(region_read_le(&dev, VFIO_PCI_CONFIG_REGION_INDEX,
+				     CFG_INT_LINE, 1, &val),
+		      "config read of the interrupt line"))
+		EXPECT_EQ_HEX(val, SHM_SRC_VALUE & 0xff,
+			      "interrupt line written from the mapping");
+	if (run_in_child(config_read_into_mapping, &dev, shm,
+			 "config read of the IDs into the BAR2 mapping") &&
+	    EXPECT_OK(region_read_le(&dev, VFIO_PCI_CONFIG_REGION_INDEX, 0, 4, &ids),
+		      "config read of the IDs") &&
+	    EXPECT_OK(region_read_le(&dev, SHM_BAR, SHM_IDS, 4, &val),
+		      "read() of the word the IDs were read into"))
+		EXPECT_EQ_HEX(val, ids, "IDs read into the mapping");
+	if (run_in_child(bar_write_from_mapping, &dev, shm,
+			 "BAR2 write from the BAR2 mapping") &&
+	    EXPECT_OK(region_read_le(&dev, SHM_BAR, SHM_DST, 4, &val),
+		      "read() of the destination word"))
+		EXPECT_EQ_HEX(val, SHM_SRC_VALUE, "word written from the mapping");
+	munmap(p, page_size());
+out:
+	vfio_dev_close(&dev);
+}
+
 static const struct region_case cases[] = {
 	{ "edu_bar0_mapping_reads_id_and_writes_reach_liveness", is_edu,
 	  edu_mapping_reaches_device },
@@ -595,6 +720,8 @@ static const struct region_case cases[] = {
 	{ "reset_without_reset_flag_gives_einval", is_edu, edu_reset_einval },
 	{ "msix_table_bar_has_msix_mappable_cap_and_maps", has_msix,
 	  msix_bar_mappable },
+	{ "config_and_bar_rw_with_buffer_in_own_bar_mapping_complete", is_ivshmem,
+	  shm_rw_with_buffer_in_own_mapping },
 };
 
 int main(void)

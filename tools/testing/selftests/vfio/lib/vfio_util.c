@@ -481,21 +481,30 @@ int pci_probe(const char *bdf)
 int pci_bind(const char *bdf, const char *driver)
 {
 	char bound[64];
-	int ret;
+	int ret, tries;
 
-	ret = pci_set_driver_override(bdf, driver);
-	if (ret)
-		return ret;
-	ret = pci_unbind(bdf);
-	if (ret)
-		return ret;
-	ret = pci_probe(bdf);
-	if (ret)
-		return ret;
-	ret = pci_driver_name(bdf, bound, sizeof(bound));
-	if (ret < 0)
-		return ret;
-	return strcmp(bound, driver) ? -ENODEV : 0;
+	/*
+	 * A function that has just appeared (hot-plug) may still be on its
+	 * way to a native driver, which then gets there first: take it back
+	 * and probe again.
+	 */
+	for (tries = 0; tries < 3; tries++) {
+		ret = pci_set_driver_override(bdf, driver);
+		if (ret)
+			return ret;
+		ret = pci_unbind(bdf);
+		if (ret)
+			return ret;
+		ret = pci_probe(bdf);
+		if (ret)
+			return ret;
+		ret = pci_driver_name(bdf, bound, sizeof(bound));
+		if (ret < 0)
+			return ret;
+		if (!strcmp(bound, driver))
+			return 0;
+	}
+	return -ENODEV;
 }
 
 bool vfio_group_node_exists(int group)

@@ -111,8 +111,9 @@ int pci_unbind(const char *bdf);
 /* Writes the BDF to /sys/bus/pci/drivers_probe. */
 int pci_probe(const char *bdf);
 /*
- * driver_override = @driver, unbind, drivers_probe; -ENODEV if the function
- * did not end up bound to @driver.
+ * driver_override = @driver, unbind, drivers_probe, up to three times (a
+ * function just hot-plugged may be claimed by its native driver meanwhile);
+ * -ENODEV if the function did not end up bound to @driver.
  */
 int pci_bind(const char *bdf, const char *driver);
 
