@@ -162,36 +162,36 @@ static void vfio_pci_io_copy(void __iomem *io, bool wide, u8 *kbuf,
 /*
  * One access of @count (1, 2, 4 or 8) bytes with @buf and @off aligned to
  * it: the value moves with a single get_user()/put_user(), outside
- * memory_lock like the batches below, and no bounce buffer.
+ * memory_lock like the batches below, and the device access is the batches'
+ * own vfio_pci_io_copy() on it.
  */
 static ssize_t vfio_pci_io_rw_one(struct vfio_pci_core_device *vdev,
 				  void __iomem *io, char __user *buf, u64 off,
 				  size_t count, bool iswrite,
 				  bool (*may_access)(struct vfio_pci_core_device *))
 {
-	u64 val = 0;
-	int ret = 0;
+	/* Each width at offset 0, as vfio_pci_io_copy() reads and writes it. */
+	union {
+		u64 q;
+		u32 l;
+		u16 w;
+		u8 b;
+	} v = {};
+	int ret;
 
 	if (iswrite) {
-		u32 v32;
-		u16 v16;
-		u8 v8;
-
 		switch (count) {
 		case 8:
-			ret = get_user(val, (u64 __user *)buf);
+			ret = get_user(v.q, (u64 __user *)buf);
 			break;
 		case 4:
-			ret = get_user(v32, (u32 __user *)buf);
-			val = v32;
+			ret = get_user(v.l, (u32 __user *)buf);
 			break;
 		case 2:
-			ret = get_user(v16, (u16 __user *)buf);
-			val = v16;
+			ret = get_user(v.w, (u16 __user *)buf);
 			break;
 		default:
-			ret = get_user(v8, (u8 __user *)buf);
-			val = v8;
+			ret = get_user(v.b, (u8 __user *)buf);
 			break;
 		}
 		if (ret)
@@ -203,49 +203,22 @@ static ssize_t vfio_pci_io_rw_one(struct vfio_pci_core_device *vdev,
 		up_read(&vdev->memory_lock);
 		return -EIO;
 	}
-	switch (count) {
-#ifdef CONFIG_64BIT
-	case 8:
-		if (iswrite)
-			writeq(val, io + off);
-		else
-			val = readq(io + off);
-		break;
-#endif
-	case 4:
-		if (iswrite)
-			iowrite32(val, io + off);
-		else
-			val = ioread32(io + off);
-		break;
-	case 2:
-		if (iswrite)
-			iowrite16(val, io + off);
-		else
-			val = ioread16(io + off);
-		break;
-	default:
-		if (iswrite)
-			iowrite8(val, io + off);
-		else
-			val = ioread8(io + off);
-		break;
-	}
+	vfio_pci_io_copy(io, count == 8, (u8 *)&v, off, count, 0, 0, iswrite);
 	up_read(&vdev->memory_lock);
 
 	if (!iswrite) {
 		switch (count) {
 		case 8:
-			ret = put_user(val, (u64 __user *)buf);
+			ret = put_user(v.q, (u64 __user *)buf);
 			break;
 		case 4:
-			ret = put_user((u32)val, (u32 __user *)buf);
+			ret = put_user(v.l, (u32 __user *)buf);
 			break;
 		case 2:
-			ret = put_user((u16)val, (u16 __user *)buf);
+			ret = put_user(v.w, (u16 __user *)buf);
 			break;
 		default:
-			ret = put_user((u8)val, (u8 __user *)buf);
+			ret = put_user(v.b, (u8 __user *)buf);
 			break;
 		}
 		if (ret)
