@@ -31,6 +31,8 @@ for assignment in ${VM_ENV:-}; do
 	export "${assignment?}"
 done
 
+# What tick() reads: a FIFO open for reading and writing never ends.
+mkfifo /tmp/vfio-vm-tick && exec {tick_fd}<> /tmp/vfio-vm-tick
 # Only emergencies on the console; the log itself is read from dmesg.
 dmesg -n 1
 ulimit -l unlimited
@@ -43,6 +45,8 @@ for fd in 0:stdin 1:stdout 2:stderr; do
 	[ -e "/dev/${fd#*:}" ] || ln -s "/proc/self/fd/${fd%%:*}" "/dev/${fd#*:}"
 done
 
+# Where the current lane's kernel log starts (dmesg lines; see run_lane).
+lane_log_from=0
 # Log lines that fail a run whatever the tests said.
 BAD_LOG='WARNING:|BUG:|kernel BUG|Oops|KFENCE:|general protection|soft lockup|hard LOCKUP|hung_task|blocked for more than|rcu_.*stall|UBSAN:|list_add corruption|list_del corruption|refcount_t:|Kernel panic|Call Trace:'
 # Taint flags our modules are expected to set: O (out of tree), E (unsigned).
@@ -206,7 +210,7 @@ count_tap()
 		result skip "$lane" "$name" "$(sed -n 's/^1\.\.0 *# *[Ss][Kk][Ii][Pp] *//p' "$out")"
 		return
 	fi
-	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+	if [ "$rc" = 143 ] || [ "$rc" = 137 ]; then
 		result fail "$lane" "$name" "# timed out after ${limit:-$VM_TIMEOUT}s"
 	elif [ "$planned" = -1 ]; then
 		result fail "$lane" "$name" "# printed no TAP plan (exit $rc)"
@@ -234,9 +238,73 @@ prog_timeout()
 	fi
 }
 
+# Tasks in uninterruptible sleep, and every task of the program $1 (its
+# process group), with their kernel stacks.
+stuck_tasks()
+{
+	local pgid=$1 p pid stat state group
+
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		stat=$(cat "$p/stat" 2>/dev/null) || continue
+		stat=${stat##*) }
+		read -r state _ group _ <<< "$stat"
+		[ "$state" = D ] || [ "$group" = "$pgid" ] || continue
+		echo "pid $pid ($(cat "$p/comm" 2>/dev/null)) state $state:"
+		sed 's/^/    /' "$p/stack" 2>/dev/null
+	done
+}
+
+# One second of the guest's running time, without a fork: a read that
+# never gets data.  Limits count these ticks rather than clock time, so a
+# host that was paused (the guest's clock then jumps by the pause) costs a
+# tick, not a program's whole limit.
+tick()
+{
+	read -r -t 1 -u "$tick_fd" _
+}
+
+# The timer of one program, started in the background next to it ($3, the
+# leader of its own process group): after $4 ticks SIGTERM to the group,
+# 5 later SIGKILL (the program then ends with 128+signal), and 30 after
+# the limit a program still there is stuck in the kernel (uninterruptible
+# sleep, or a loop that never looks at signals).  Waiting for it would only
+# run into the host's VM timeout with nothing said: the console shows only
+# emergencies and the lane's log is read at its end.  So print the stuck
+# tasks' stacks and the kernel log (with sysrq's blocked-task and all-CPU
+# dumps) now, record the failure, and power the guest off.
+prog_timer()
+{
+	local lane=$1 name=$2 pid=$3 limit=$4 t=0
+
+	while kill -0 "$pid" 2>/dev/null; do
+		tick
+		t=$((t + 1))
+		case $t in
+		"$limit") kill -TERM -- -"$pid" 2>/dev/null ;;
+		"$((limit + 5))") kill -KILL -- -"$pid" 2>/dev/null ;;
+		"$((limit + 30))") break ;;
+		esac
+	done
+	kill -0 "$pid" 2>/dev/null || exit 0
+	echo "[$lane] # $name still there 30 s after its ${limit}s limit and SIGKILL: stuck in the kernel"
+	stuck_tasks "$pid" 2>&1 | sed "s/^/[$lane] #   /"
+	echo 1 > /proc/sys/kernel/sysrq
+	echo w > /proc/sysrq-trigger
+	echo l > /proc/sysrq-trigger
+	sleep 2
+	dmesg | tail -n +"$((lane_log_from + 1))" > "$run/$lane.dmesg"
+	echo "[$lane] # the lane's kernel log, last 150 lines (all of it in $run/$lane.dmesg):"
+	tail -n 150 "$run/$lane.dmesg" | sed "s/^/[$lane] #   /"
+	result fail "$lane" "$name" "# stuck in the kernel after its ${limit}s limit; the run stops here"
+	echo done >> "$results"
+	echo o > /proc/sysrq-trigger
+	exit 0
+}
+
 run_tests()
 {
-	local lane=$1 prog name out rc found= limit
+	local lane=$1 prog name out rc found= limit tpid wpid
 
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
@@ -251,9 +319,15 @@ run_tests()
 			cd "$tests_dir" || exit 1
 			VFIO_TEST_DRIVER=$lane VFIO_TEST_DEVICE=$VM_DEVICE \
 				VFIO_TEST_TIMEOUT=$limit \
-				exec timeout -k 5 "$limit" "$prog"
-		) > "$out" 2>&1
+				exec setsid "$prog"
+		) > "$out" 2>&1 < /dev/null &
+		tpid=$!
+		prog_timer "$lane" "$name" "$tpid" "$limit" &
+		wpid=$!
+		wait "$tpid"
 		rc=$?
+		kill "$wpid" 2>/dev/null
+		wait "$wpid"
 		sed "s/^/[$lane] /" "$out"
 		count_tap "$lane" "$name" "$out" "$rc"
 	done
@@ -285,6 +359,7 @@ run_lane()
 	local lane=$1 from taint0
 
 	from=$(dmesg | wc -l)
+	lane_log_from=$from
 	taint0=$(cat /proc/sys/kernel/tainted)
 	echo "[$lane] # lane $lane: $(uname -r)"
 	if load_lane "$lane"; then

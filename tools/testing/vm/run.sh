@@ -168,11 +168,12 @@ qemu=(qemu-system-x86_64 -accel "$accel" -M "$machine" -cpu max -m 2G -smp 2
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M no_timer_check vfio_vm.run=$run")
 
-qpid= chpid=
+qpid= chpid= tpid=
 cleanup()
 {
 	[ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
 	[ -n "$chpid" ] && kill "$chpid" 2>/dev/null
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null
 	return 0
 }
 trap cleanup EXIT
@@ -187,6 +188,30 @@ start_host_channel()
 	chpid=$!
 }
 
+# The VM's time limit, counted in 5 s sleeps rather than by the clock: a
+# host that is paused (a suspended machine, a stopped CI runner) loses a
+# sleep, not the whole limit, and QEMU goes on once it is back.  At the
+# limit the guest's CPU state goes to $run/vm-timeout (where a guest that
+# stopped printing is looping), then QEMU is killed.
+vm_timer()
+{
+	local pid=$1 t=0
+
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		t=$((t + 5))
+		[ "$t" -ge "$vm_timeout" ] && break
+	done
+	kill -0 "$pid" 2>/dev/null || return 0
+	printf 'info registers -a\ninfo cpus\n' |
+		timeout 10 socat -t 2 - "UNIX-CONNECT:$run/monitor.sock" 2>&1 |
+		grep -av -e '^(qemu)' -e '^QEMU .* monitor' > "$run/vm-timeout"
+	kill -TERM "$pid"
+	sleep 10
+	kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
 start=$(date +%s)
 echo "vm: $rel ($accel), lanes: $lanes, mode: $mode, logs: $run"
 mkdir -p "$run/host"
@@ -195,16 +220,19 @@ if [ "$mode" = shell ]; then
 	# The serial console on this terminal; Ctrl-A x also quits QEMU.
 	timeout --foreground -k 10 "$vm_timeout" "${qemu[@]}" -serial mon:stdio || true
 else
-	timeout -k 10 "$vm_timeout" "${qemu[@]}" -serial stdio < /dev/null \
-		> >(tee "$run/console.log") 2>&1 &
+	"${qemu[@]}" -serial stdio < /dev/null > >(tee "$run/console.log") 2>&1 &
 	qpid=$!
 	start_host_channel $$ "$qpid"
-	vmrc=0
-	wait "$qpid" || vmrc=$?
+	vm_timer "$qpid" &
+	tpid=$!
+	wait "$qpid" || true
 	qpid=
-	kill "$chpid" 2>/dev/null || true
-	chpid=
-	[ "$vmrc" = 124 ] && echo "vm: QEMU killed after ${vm_timeout}s"
+	kill "$tpid" "$chpid" 2>/dev/null || true
+	wait "$tpid" || true
+	chpid= tpid=
+	if [ -e "$run/vm-timeout" ]; then
+		echo "vm: QEMU killed after ${vm_timeout}s; its CPUs then: $run/vm-timeout"
+	fi
 fi
 elapsed=$(( $(date +%s) - start ))
 
