@@ -302,35 +302,106 @@ prog_timer()
 	exit 0
 }
 
+# Whether VM_TEST (one name, or several separated by commas) selects $1.
+selected()
+{
+	[ -z "$VM_TEST" ] || [[ ",$VM_TEST," == *",$1,"* ]]
+}
+
+# Runs one program under its timer (prog_timer), stdout and stderr to $5,
+# in its own process group (setsid, after the wrapper command in $6...);
+# returns its exit status.
+run_prog()
+{
+	local lane=$1 name=$2 prog=$3 limit=$4 out=$5 tpid wpid rc
+	shift 5
+
+	(
+		cd "$tests_dir" || exit 1
+		VFIO_TEST_DRIVER=$lane VFIO_TEST_DEVICE=$VM_DEVICE \
+			VFIO_TEST_TIMEOUT=$limit \
+			exec setsid "$@" "$prog"
+	) > "$out" 2>&1 < /dev/null &
+	tpid=$!
+	prog_timer "$lane" "$name" "$tpid" "$limit" &
+	wpid=$!
+	wait "$tpid"
+	rc=$?
+	kill "$wpid" 2>/dev/null
+	wait "$wpid"
+	return "$rc"
+}
+
+# The installer tests (make install, DKMS) spend ten minutes of TCG in
+# depmod over the whole module tree and in a module build, and touch only
+# files: they run in the background from boot, at once and while the lanes
+# run, each with private copies of the directories it writes
+# (private-fs.sh), niced below the lanes' programs.  Ours only (the reference lane skips them);
+# the ours lane reports them at its end (finish_background).
+BACKGROUND_TESTS="vfio_install_test vfio_dkms_test"
+background=
+
+start_background()
+{
+	local name prog
+
+	[[ " $VM_DRIVERS " == *" ours "* ]] || return 0
+	for name in $BACKGROUND_TESTS; do
+		prog=$tests_dir/$name
+		[ -x "$prog" ] && selected "$name" && background="$background $name"
+	done
+	[ -n "$background" ] || return 0
+	echo "[ours] # started in the background:$background"
+	for name in $background; do
+		(
+			run_prog ours "$name" "$tests_dir/$name" \
+				"$(prog_timeout "$name")" "$run/ours.$name.tap" \
+				nice -n 10 unshare -m --propagation private \
+				"$VM_REPO/tools/testing/vm/private-fs.sh" "$VM_REPO"
+			echo "$?" > "$run/ours.$name.rc"
+		) &
+	done
+}
+
+# The background programs' results, once each has ended.
+finish_background()
+{
+	local lane=$1 name out limit rc
+
+	for name in $background; do
+		out=$run/$lane.$name.tap
+		limit=$(prog_timeout "$name")
+		echo "[$lane] # $name (run in the background since boot)"
+		while [ ! -s "$run/$lane.$name.rc" ]; do
+			tick
+		done
+		rc=$(cat "$run/$lane.$name.rc")
+		sed "s/^/[$lane] /" "$out"
+		count_tap "$lane" "$name" "$out" "$rc"
+	done
+}
+
 run_tests()
 {
-	local lane=$1 prog name out rc found= limit tpid wpid
+	local lane=$1 prog name out rc found= limit
 
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
 		name=$(basename "$prog")
-		# VM_TEST: one name, or several separated by commas.
-		[ -n "$VM_TEST" ] && [[ ",$VM_TEST," != *",$name,"* ]] && continue
+		selected "$name" || continue
 		found=1
+		if [ "$lane" = ours ] && [[ " $background " == *" $name "* ]]; then
+			continue
+		fi
 		out=$run/$lane.$name.tap
 		limit=$(prog_timeout "$name")
 		echo "[$lane] # running $name"
-		(
-			cd "$tests_dir" || exit 1
-			VFIO_TEST_DRIVER=$lane VFIO_TEST_DEVICE=$VM_DEVICE \
-				VFIO_TEST_TIMEOUT=$limit \
-				exec setsid "$prog"
-		) > "$out" 2>&1 < /dev/null &
-		tpid=$!
-		prog_timer "$lane" "$name" "$tpid" "$limit" &
-		wpid=$!
-		wait "$tpid"
+		run_prog "$lane" "$name" "$prog" "$limit" "$out"
 		rc=$?
-		kill "$wpid" 2>/dev/null
-		wait "$wpid"
 		sed "s/^/[$lane] /" "$out"
 		count_tap "$lane" "$name" "$out" "$rc"
 	done
+	[ "$lane" = ours ] && finish_background "$lane"
 	[ -n "$found" ] || result fail "$lane" "${VM_TEST:-selftests}" "# no such test program in $tests_dir"
 }
 
@@ -478,6 +549,7 @@ bench)
 	done
 	;;
 check)
+	start_background
 	for lane in $VM_DRIVERS; do
 		run_lane "$lane"
 	done
