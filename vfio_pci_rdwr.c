@@ -627,7 +627,7 @@ static void vfio_pci_ioeventfd_free(struct vfio_pci_core_device *vdev,
  * Return: 0; -EEXIST for a duplicate, -ENODEV when removing one that does
  * not exist, -ENOSPC past the per-device limit, -EINVAL for a bad register.
  */
-int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, loff_t offset,
+int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset,
 		       u64 data, int count, int fd)
 {
 	struct pci_dev *pdev = vdev->pdev;
