@@ -570,7 +570,17 @@ static void vfio_pci_ioeventfd_do_write(struct vfio_pci_ioeventfd *ioeventfd)
 		break;
 #ifdef CONFIG_64BIT
 	case 8:
-		writeq(ioeventfd->data, ioeventfd->addr);
+		/*
+		 * @addr of a port BAR is an iomap cookie, not memory, and ports
+		 * have no 8-byte access: two 4-byte writes, low half first, as
+		 * read() and write() split it.
+		 */
+		if (ioeventfd->is_mem) {
+			writeq(ioeventfd->data, ioeventfd->addr);
+		} else {
+			iowrite32(lower_32_bits(ioeventfd->data), ioeventfd->addr);
+			iowrite32(upper_32_bits(ioeventfd->data), ioeventfd->addr + 4);
+		}
 		break;
 #endif
 	}
