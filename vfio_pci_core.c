@@ -340,6 +340,8 @@ static int vfio_pci_ioctl_get_info(struct vfio_pci_core_device *vdev,
 
 	minsz = min_t(size_t, info.argsz, sizeof(info));
 
+	/* Not copied in above, and copied out even without capabilities. */
+	info.cap_offset = 0;
 	info.flags = VFIO_DEVICE_FLAGS_PCI;
 	if (vdev->reset_works)
 		info.flags |= VFIO_DEVICE_FLAGS_RESET;

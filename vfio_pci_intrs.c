@@ -14,7 +14,9 @@
  * an unmask eventfd once it has serviced the device.
  *
  * Locking: callers of vfio_pci_set_irqs_ioctl() hold igate.  The INTx
- * masked state and the trigger the handler reads are guarded by irqlock.
+ * masked state and the trigger the handler reads are guarded by irqlock,
+ * which an eventfd's wakeup may take (the unmask eventfd's does): never
+ * signal an eventfd while holding it.
  * Enabling or disabling MSI-X touches the vector table in a BAR, so it
  * runs with memory_lock held for write and memory decode forced on.
  */
@@ -123,6 +125,13 @@ static void vfio_pci_free_ctx_array(struct vfio_pci_core_device *vdev)
 /* ------------------------------------------------------------------ */
 /* INTx                                                                */
 
+/*
+ * Signal outside irqlock: the user may have made the trigger its unmask
+ * eventfd as well, and that eventfd's wakeup takes irqlock.  The trigger
+ * stays valid here: whoever replaces or frees it holds igate, as our
+ * process-context callers do, and first waits for the irq handler
+ * (synchronize_irq(), free_irq()) and the unmask thread.
+ */
 static void vfio_pci_intx_signal(void *opaque, void *unused)
 {
 	struct vfio_pci_core_device *vdev = opaque;
@@ -132,9 +141,10 @@ static void vfio_pci_intx_signal(void *opaque, void *unused)
 	spin_lock_irqsave(&vdev->irqlock, flags);
 	if (irq_is(vdev, VFIO_PCI_INTX_IRQ_INDEX))
 		trigger = vdev->irq_ctx[0]->trigger;
+	spin_unlock_irqrestore(&vdev->irqlock, flags);
+
 	if (trigger)
 		eventfd_signal(trigger);
-	spin_unlock_irqrestore(&vdev->irqlock, flags);
 }
 
 /*
@@ -233,10 +243,11 @@ static irqreturn_t vfio_pci_intx_handler(int irq, void *dev_id)
 	}
 	if (ret == IRQ_HANDLED)
 		trigger = vdev->irq_ctx[0]->trigger;
-	if (trigger)
-		eventfd_signal(trigger);
 	spin_unlock_irqrestore(&vdev->irqlock, flags);
 
+	/* Outside irqlock, as in vfio_pci_intx_signal(). */
+	if (trigger)
+		eventfd_signal(trigger);
 	return ret;
 }
 

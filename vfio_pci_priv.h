@@ -37,7 +37,7 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 ssize_t vfio_pci_vga_rw(struct vfio_pci_core_device *vdev, char __user *buf,
 			size_t count, loff_t *ppos, bool iswrite);
 void vfio_pci_unmap_bars(struct vfio_pci_core_device *vdev);
-int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, loff_t offset,
+int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset,
 		       u64 data, int count, int fd);
 void vfio_pci_ioeventfds_release(struct vfio_pci_core_device *vdev);
 

@@ -405,30 +405,31 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 		return -EINVAL;
 	count = min_t(u64, count, region_size - pos);
 
+	/*
+	 * Never touch a function the user put in D3hot.  Otherwise map first,
+	 * as the reference does: a ROM BAR shows no image with memory decode
+	 * off (-ENOMEM), while the boot VGA's shadow copy in RAM maps and is
+	 * then refused (-EIO).  Map once per read: each mapping walks the ROM
+	 * image's headers and turns ROM decode on and off again, milliseconds
+	 * per bounce buffer where config space and ROM reads trap.
+	 */
+	down_read(&vdev->memory_lock);
+	if (vdev->power_low) {
+		up_read(&vdev->memory_lock);
+		return -EIO;
+	}
+	rom = pci_map_rom(pdev, &rom_size);
+	up_read(&vdev->memory_lock);
+	if (!rom)
+		return -ENOMEM;
+
 	while (done < count) {
 		size_t len = min_t(size_t, count - done, VFIO_PCI_BOUNCE);
 		u64 at = pos + done;
 
-		/*
-		 * Never touch a function the user put in D3hot.  Otherwise map
-		 * first, as the reference does: a ROM BAR shows no image with
-		 * memory decode off (-ENOMEM), while the boot VGA's shadow copy
-		 * in RAM maps and is then refused (-EIO).
-		 */
+		/* The user may turn decode off or go to D3hot between batches. */
 		down_read(&vdev->memory_lock);
-		if (vdev->power_low) {
-			up_read(&vdev->memory_lock);
-			ret = -EIO;
-			break;
-		}
-		rom = pci_map_rom(pdev, &rom_size);
-		if (!rom) {
-			up_read(&vdev->memory_lock);
-			ret = -ENOMEM;
-			break;
-		}
-		if (!vfio_pci_memory_enabled(vdev)) {
-			pci_unmap_rom(pdev, rom);
+		if (vdev->power_low || !vfio_pci_memory_enabled(vdev)) {
 			up_read(&vdev->memory_lock);
 			ret = -EIO;
 			break;
@@ -436,7 +437,6 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 		memset(kbuf, 0xff, len);
 		if (at < rom_size)
 			memcpy_fromio(kbuf, rom + at, min_t(u64, len, rom_size - at));
-		pci_unmap_rom(pdev, rom);
 		up_read(&vdev->memory_lock);
 
 		if (copy_to_user(buf + done, kbuf, len)) {
@@ -445,6 +445,10 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 		}
 		done += len;
 	}
+
+	down_read(&vdev->memory_lock);
+	pci_unmap_rom(pdev, rom);
+	up_read(&vdev->memory_lock);
 
 	if (done)
 		*ppos += done;
@@ -566,7 +570,17 @@ static void vfio_pci_ioeventfd_do_write(struct vfio_pci_ioeventfd *ioeventfd)
 		break;
 #ifdef CONFIG_64BIT
 	case 8:
-		writeq(ioeventfd->data, ioeventfd->addr);
+		/*
+		 * @addr of a port BAR is an iomap cookie, not memory, and ports
+		 * have no 8-byte access: two 4-byte writes, low half first, as
+		 * read() and write() split it.
+		 */
+		if (ioeventfd->is_mem) {
+			writeq(ioeventfd->data, ioeventfd->addr);
+		} else {
+			iowrite32(lower_32_bits(ioeventfd->data), ioeventfd->addr);
+			iowrite32(upper_32_bits(ioeventfd->data), ioeventfd->addr + 4);
+		}
 		break;
 #endif
 	}
@@ -627,7 +641,7 @@ static void vfio_pci_ioeventfd_free(struct vfio_pci_core_device *vdev,
  * Return: 0; -EEXIST for a duplicate, -ENODEV when removing one that does
  * not exist, -ENOSPC past the per-device limit, -EINVAL for a bad register.
  */
-int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, loff_t offset,
+int vfio_pci_ioeventfd(struct vfio_pci_core_device *vdev, u64 offset,
 		       u64 data, int count, int fd)
 {
 	struct pci_dev *pdev = vdev->pdev;

@@ -403,13 +403,8 @@ static bool listed(const struct pci_func *funcs, int n, const char *bdf)
 	return false;
 }
 
-/*
- * Every function of the zoo file with the kind written there; without
- * the file, what vfio_zoo_functions() knows plus ivshmem-plain.  A
- * function named by $VFIO_TEST_DEVICE is tested even if no list names it.
- * In BDF order.
- */
-static int region_zoo_functions(struct pci_func *out, int max)
+/* Documented in region_util.h. */
+int region_zoo_functions(struct pci_func *out, int max)
 {
 	struct pci_func extra[VFIO_ZOO_MAX];
 	int n, m, i;

@@ -115,6 +115,14 @@ struct region_case {
 	void (*run)(const struct pci_func *f);
 };
 
+/*
+ * Every function of the zoo file (tools/testing/vm/zoo) with the kind
+ * written there; without the file, what vfio_zoo_functions() knows plus
+ * ivshmem-plain.  A function named by $VFIO_TEST_DEVICE is tested even if
+ * no list names it.  In BDF order; the count stored, or -errno.
+ */
+int region_zoo_functions(struct pci_func *out, int max);
+
 bool func_is_kind(const struct pci_func *f, const char *kind);
 bool func_is_vga(const struct pci_func *f);
 
