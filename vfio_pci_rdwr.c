@@ -12,6 +12,7 @@
 
 #include <linux/io.h>
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <linux/unaligned.h>
 #include <linux/vgaarb.h>
@@ -252,6 +253,12 @@ static ssize_t vfio_pci_io_rw(struct vfio_pci_core_device *vdev,
 		/* Keep 8-byte alignment of the device offset across batches. */
 		size_t len = min_t(size_t, count - done, VFIO_PCI_BOUNCE);
 
+		/*
+		 * A read of a whole large BAR is millions of trapped accesses
+		 * where the device is emulated: a killed caller leaves now.
+		 */
+		if (done && fatal_signal_pending(current))
+			return done;
 		if (iswrite && copy_from_user(kbuf, buf + done, len))
 			return done ? done : -EFAULT;
 
@@ -427,6 +434,8 @@ ssize_t vfio_pci_rom_read(struct vfio_pci_core_device *vdev, char __user *buf,
 		size_t len = min_t(size_t, count - done, VFIO_PCI_BOUNCE);
 		u64 at = pos + done;
 
+		if (done && fatal_signal_pending(current))
+			break;
 		/* The user may turn decode off or go to D3hot between batches. */
 		down_read(&vdev->memory_lock);
 		if (vdev->power_low || !vfio_pci_memory_enabled(vdev)) {
