@@ -7,8 +7,9 @@
  * LOW_POWER_ENTRY hands that reference back, so the PCI core may suspend
  * the function (D3hot) once it is idle; LOW_POWER_EXIT takes it again.  In
  * between, user mappings of the BARs are revoked and faults get SIGBUS,
- * while read/write/ioctl on the device fd wake the function for the length
- * of the access (vfio_pci_pm_access_begin/end).  With a wake-up eventfd the
+ * while every read/write/ioctl on the device fd holds the function in D0
+ * (waking it if need be) for the length of the access
+ * (vfio_pci_pm_access_begin/end).  With a wake-up eventfd the
  * first resume ends the request: the eventfd is signalled and the reference
  * is taken back, as if the user had called LOW_POWER_EXIT.
  */
@@ -72,13 +73,18 @@ const struct dev_pm_ops vfio_pci_core_pm_ops = {
 EXPORT_SYMBOL_GPL(vfio_pci_core_pm_ops);
 
 /*
- * Wake the function for one access by the user if it asked for low power.
- * Returns whether vfio_pci_pm_access_end() must drop a reference.
+ * Hold the function in D0 for one access by the user: a reference of the
+ * access's own, whether or not the user asked for low power.  Taken only
+ * while pm_engaged was seen set, it missed an entry or exit racing the
+ * access, and the suspend or resume then ran in the middle of it: the PCI
+ * core saves config space at suspend and restores it at resume, so a
+ * command register write landing in between was undone by the restore
+ * of the older copy (memory decode off in the hardware while the user's
+ * view, which the BAR access checks trust, said on).
+ * Returns whether vfio_pci_pm_access_end() must drop the reference.
  */
 bool vfio_pci_pm_access_begin(struct vfio_pci_core_device *vdev)
 {
-	if (!READ_ONCE(vdev->pm_engaged))
-		return false;
 	return !pm_runtime_resume_and_get(&vdev->pdev->dev);
 }
 
