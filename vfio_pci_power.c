@@ -117,27 +117,42 @@ static int vfio_pci_low_power_enter(struct vfio_pci_core_device *vdev,
 	return 0;
 }
 
-/* Ends the user's low power request, if any; the function is in D0 after. */
+/*
+ * Ends the user's low power request, if any; the function is in D0 after.
+ * pm_engaged goes only once the function is back: until then the mmap
+ * fault handler, which takes no reference of its own, keeps refusing.
+ */
 void vfio_pci_low_power_exit(struct vfio_pci_core_device *vdev)
 {
 	struct device *dev = &vdev->pdev->dev;
+	struct eventfd_ctx *wake;
 
 	mutex_lock(&vdev->pm_lock);
 	if (!vdev->pm_engaged) {
 		mutex_unlock(&vdev->pm_lock);
 		return;
 	}
-	pm_runtime_get_noresume(dev);
-	WRITE_ONCE(vdev->pm_engaged, false);
-	if (vdev->pm_wake_trigger) {
-		eventfd_ctx_put(vdev->pm_wake_trigger);
-		vdev->pm_wake_trigger = NULL;
-	}
+	/* The user's own exit is no wake-up to tell it about. */
+	wake = vdev->pm_wake_trigger;
+	vdev->pm_wake_trigger = NULL;
 	mutex_unlock(&vdev->pm_lock);
+	if (wake)
+		eventfd_ctx_put(wake);
 
 	/* Outside pm_lock: the resume callback takes it. */
-	if (pm_runtime_resume(dev) < 0)
+	if (pm_runtime_resume_and_get(dev) < 0) {
 		pci_warn(vdev->pdev, "could not resume from low power\n");
+		pm_runtime_get_noresume(dev);
+	}
+
+	mutex_lock(&vdev->pm_lock);
+	if (vdev->pm_engaged)
+		/* The reference just taken is the open-time one again. */
+		WRITE_ONCE(vdev->pm_engaged, false);
+	else
+		/* A racing exit took the open-time reference back first. */
+		pm_runtime_put_noidle(dev);
+	mutex_unlock(&vdev->pm_lock);
 }
 
 int vfio_pci_feature_low_power(struct vfio_pci_core_device *vdev, u32 flags,
