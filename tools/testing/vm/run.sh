@@ -26,6 +26,7 @@ usage: $0 [options]
   --env NAME=VAL  set NAME for the test programs (repeatable)
   --timeout S     per-test timeout in the guest (default 180)
   --vm-timeout S  hard limit on the whole VM (default 1500)
+  --append ARGS   more kernel command line (e.g. panic_on_warn=1)
   --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
   --demo          run the demo instead of the tests
   --bench DIR     run vfio_bench in each lane instead of the tests; the
@@ -43,6 +44,7 @@ EOF
 }
 
 driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
+append=
 bench_dir= profile= accel=${VM_ACCEL:-auto}
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift ;;
 	--env) envs="$envs ${2:?}"; shift ;;
 	--vm-timeout) vm_timeout=${2:?}; shift ;;
+	--append) append="$append ${2:?}"; shift ;;
 	--kernel) rel=${2:?}; shift ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench; bench_dir=${2:?}; shift ;;
@@ -166,7 +169,7 @@ qemu=(qemu-system-x86_64 -accel "$accel" -M "$machine" -cpu max -m 2G -smp 2
 	-device "virtio-9p-pci,fsdev=run,mount_tag=run,addr=11.0"
 	-monitor "unix:$run/monitor.sock,server=on,wait=off"
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M no_timer_check vfio_vm.run=$run")
+	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M no_timer_check vfio_vm.run=$run$append")
 
 qpid= chpid= tpid=
 cleanup()
