@@ -7,8 +7,9 @@
  * LOW_POWER_ENTRY hands that reference back, so the PCI core may suspend
  * the function (D3hot) once it is idle; LOW_POWER_EXIT takes it again.  In
  * between, user mappings of the BARs are revoked and faults get SIGBUS,
- * while read/write/ioctl on the device fd wake the function for the length
- * of the access (vfio_pci_pm_access_begin/end).  With a wake-up eventfd the
+ * while every read/write/ioctl on the device fd holds the function in D0
+ * (waking it if need be) for the length of the access
+ * (vfio_pci_pm_access_begin/end).  With a wake-up eventfd the
  * first resume ends the request: the eventfd is signalled and the reference
  * is taken back, as if the user had called LOW_POWER_EXIT.
  */
@@ -72,13 +73,18 @@ const struct dev_pm_ops vfio_pci_core_pm_ops = {
 EXPORT_SYMBOL_GPL(vfio_pci_core_pm_ops);
 
 /*
- * Wake the function for one access by the user if it asked for low power.
- * Returns whether vfio_pci_pm_access_end() must drop a reference.
+ * Hold the function in D0 for one access by the user: a reference of the
+ * access's own, whether or not the user asked for low power.  Taken only
+ * while pm_engaged was seen set, it missed an entry or exit racing the
+ * access, and the suspend or resume then ran in the middle of it: the PCI
+ * core saves config space at suspend and restores it at resume, so a
+ * command register write landing in between was undone by the restore
+ * of the older copy (memory decode off in the hardware while the user's
+ * view, which the BAR access checks trust, said on).
+ * Returns whether vfio_pci_pm_access_end() must drop the reference.
  */
 bool vfio_pci_pm_access_begin(struct vfio_pci_core_device *vdev)
 {
-	if (!READ_ONCE(vdev->pm_engaged))
-		return false;
 	return !pm_runtime_resume_and_get(&vdev->pdev->dev);
 }
 
@@ -111,27 +117,42 @@ static int vfio_pci_low_power_enter(struct vfio_pci_core_device *vdev,
 	return 0;
 }
 
-/* Ends the user's low power request, if any; the function is in D0 after. */
+/*
+ * Ends the user's low power request, if any; the function is in D0 after.
+ * pm_engaged goes only once the function is back: until then the mmap
+ * fault handler, which takes no reference of its own, keeps refusing.
+ */
 void vfio_pci_low_power_exit(struct vfio_pci_core_device *vdev)
 {
 	struct device *dev = &vdev->pdev->dev;
+	struct eventfd_ctx *wake;
 
 	mutex_lock(&vdev->pm_lock);
 	if (!vdev->pm_engaged) {
 		mutex_unlock(&vdev->pm_lock);
 		return;
 	}
-	pm_runtime_get_noresume(dev);
-	WRITE_ONCE(vdev->pm_engaged, false);
-	if (vdev->pm_wake_trigger) {
-		eventfd_ctx_put(vdev->pm_wake_trigger);
-		vdev->pm_wake_trigger = NULL;
-	}
+	/* The user's own exit is no wake-up to tell it about. */
+	wake = vdev->pm_wake_trigger;
+	vdev->pm_wake_trigger = NULL;
 	mutex_unlock(&vdev->pm_lock);
+	if (wake)
+		eventfd_ctx_put(wake);
 
 	/* Outside pm_lock: the resume callback takes it. */
-	if (pm_runtime_resume(dev) < 0)
+	if (pm_runtime_resume_and_get(dev) < 0) {
 		pci_warn(vdev->pdev, "could not resume from low power\n");
+		pm_runtime_get_noresume(dev);
+	}
+
+	mutex_lock(&vdev->pm_lock);
+	if (vdev->pm_engaged)
+		/* The reference just taken is the open-time one again. */
+		WRITE_ONCE(vdev->pm_engaged, false);
+	else
+		/* A racing exit took the open-time reference back first. */
+		pm_runtime_put_noidle(dev);
+	mutex_unlock(&vdev->pm_lock);
 }
 
 int vfio_pci_feature_low_power(struct vfio_pci_core_device *vdev, u32 flags,

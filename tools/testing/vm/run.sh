@@ -26,6 +26,7 @@ usage: $0 [options]
   --env NAME=VAL  set NAME for the test programs (repeatable)
   --timeout S     per-test timeout in the guest (default 180)
   --vm-timeout S  hard limit on the whole VM (default 1500)
+  --append ARGS   more kernel command line (e.g. panic_on_warn=1)
   --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
   --demo          run the demo instead of the tests
   --bench DIR     run vfio_bench in each lane instead of the tests; the
@@ -35,6 +36,8 @@ usage: $0 [options]
                   guest; the reports go to DIR as profile-<lane>-<path>.txt
   --accel A       tcg, kvm or auto (default auto: KVM when /dev/kvm is
                   usable, else TCG)
+  --tcg-thread T  single or multi: TCG's vCPU threads (default single;
+                  multi for --bench, whose figures were taken so)
   --exec CMD      run a shell command in the VM with the zoo bound (first lane)
   --shell         an interactive shell in the VM (quit the shell to power off)
   --keep          keep the run directory (logs) even when everything passed
@@ -43,7 +46,8 @@ EOF
 }
 
 driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
-bench_dir= profile= accel=${VM_ACCEL:-auto}
+append=
+bench_dir= profile= accel=${VM_ACCEL:-auto} tcg_thread=${VM_TCG_THREAD:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--driver) driver=${2:?}; shift ;;
@@ -52,11 +56,13 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift ;;
 	--env) envs="$envs ${2:?}"; shift ;;
 	--vm-timeout) vm_timeout=${2:?}; shift ;;
+	--append) append="$append ${2:?}"; shift ;;
 	--kernel) rel=${2:?}; shift ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench; bench_dir=${2:?}; shift ;;
 	--profile) profile=${2:?}; shift ;;
 	--accel) accel=${2:?}; shift ;;
+	--tcg-thread) tcg_thread=${2:?}; shift ;;
 	--shell) mode=shell ;;
 	--exec) mode=exec; exec=${2:?}; shift ;;
 	--keep) keep=1 ;;
@@ -156,7 +162,20 @@ machine=q35
 # no_timer_check: on a loaded host TCG can miss the boot's short IO-APIC
 # timer probe, which then panics ("timer doesn't work through
 # Interrupt-remapped IO-APIC", seen twice at load 10); the clock works.
-qemu=(qemu-system-x86_64 -accel "$accel" -M "$machine" -cpu max -m 2G -smp 2
+# Single-threaded TCG unless asked otherwise.  QEMU 7.2's multi-threaded
+# TCG loses MMIO accesses of one vCPU while another changes the memory map
+# (a BAR's decode toggled, a function reset or put in D3hot): under
+# vfio_concurrency_test edu's ID register read 0 now and then, and the
+# guest hung, both drivers alike, with the local APIC timer vector in
+# service and never EOIed (the guest runs xAPIC, so an EOI is an MMIO
+# write).  Measured: 3 hangs in 4 multi-threaded runs, none in single.
+if [ -z "$tcg_thread" ]; then
+	tcg_thread=single
+	[ "$mode" = bench ] && tcg_thread=multi
+fi
+accel_opts=$accel
+[ "$accel" = tcg ] && accel_opts="tcg,thread=$tcg_thread"
+qemu=(qemu-system-x86_64 -accel "$accel_opts" -M "$machine" -cpu max -m 2G -smp 2
 	-nodefaults -no-reboot -display none -vga none -net none
 	-device intel-iommu,intremap=on
 	"${zoo_args[@]}"
@@ -166,7 +185,7 @@ qemu=(qemu-system-x86_64 -accel "$accel" -M "$machine" -cpu max -m 2G -smp 2
 	-device "virtio-9p-pci,fsdev=run,mount_tag=run,addr=11.0"
 	-monitor "unix:$run/monitor.sock,server=on,wait=off"
 	-kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M no_timer_check vfio_vm.run=$run")
+	-append "console=ttyS0 quiet intel_iommu=on panic=-1 kfence.sample_interval=1 log_buf_len=4M no_timer_check vfio_vm.run=$run$append")
 
 qpid= chpid= tpid=
 cleanup()
@@ -213,7 +232,7 @@ vm_timer()
 }
 
 start=$(date +%s)
-echo "vm: $rel ($accel), lanes: $lanes, mode: $mode, logs: $run"
+echo "vm: $rel ($accel_opts), lanes: $lanes, mode: $mode, logs: $run"
 mkdir -p "$run/host"
 if [ "$mode" = shell ]; then
 	start_host_channel $$
