@@ -19,6 +19,9 @@
  * - mmap succeeds only for a shared mapping inside an mmappable region;
  *   what it maps reads without SIGBUS while memory decode is on, raises
  *   SIGBUS in low power, and unmaps;
+ * - all three mixed, with mappings kept across calls (resets, low power,
+ *   interrupt setup) and used as read/write buffers: a kept mapping reads
+ *   whenever the function is not in low power;
  * - after every batch of calls, with interrupts and low power undone, the
  *   device answers GET_INFO and its IDs, through VFIO and in the hardware,
  *   match sysfs; at the end it closes with no interrupt and no fd left
@@ -35,8 +38,8 @@
  * TCG, so each function gets only a few that reach the hardware.
  *
  * VFIO_DEVICE_FUZZ_ITERATIONS: calls per function in each fuzz case
- * (default DEFAULT_ITERATIONS: the whole zoo in about 20 s per lane under
- * TCG).  VFIO_FUZZ_SEED: the run seed (default: a new one each run, which
+ * (default DEFAULT_ITERATIONS: the whole zoo in 13-18 s per lane under
+ * TCG on an idle host, twice that on a loaded one).  VFIO_FUZZ_SEED: the run seed (default: a new one each run, which
  * the second lane of a VM run takes over from the first, so both drivers
  * get the same calls).  Each function's seed comes from the run seed and
  * its BDF and is printed, so VFIO_FUZZ_SEED=<run seed>
@@ -44,6 +47,8 @@
  * each function gets the fixed ones that once found a bug.
  * VFIO_TEST_TIMEOUT (the runner's limit, 180 s by default): the fuzzing
  * stops early, with what it did said, so that the program ends in time.
+ * VFIO_DEVICE_FUZZ_VERBOSE=1 names the first call of each kind to get each
+ * result (success or an errno), for comparing the lanes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -77,7 +82,7 @@
 
 #define PCI_VENDOR_ID		0x00	/* config space: vendor, then device ID */
 
-#define DEFAULT_ITERATIONS	1500
+#define DEFAULT_ITERATIONS	1000
 #define DEFAULT_TIMEOUT		180	/* the runner's, when it does not say */
 #define BATCH			50	/* calls between checks that the device works */
 #define MAX_REPORTS		10	/* diagnostics per case before only counting */
@@ -104,6 +109,7 @@
 #define MAX_AREAS		8
 
 #define EFDS			4	/* eventfds per pool */
+#define MAX_LIVE		4	/* mappings the mixed case keeps */
 
 /* Errnos the uAPI and the kernel around it document for these calls. */
 static const int allowed_errnos[] = {
@@ -122,6 +128,8 @@ static const char *const bad_log[] = {
 /* ---- Settings, randomness, time -------------------------------------------- */
 
 static unsigned long long iterations = DEFAULT_ITERATIONS;
+/* VFIO_DEVICE_FUZZ_VERBOSE: name the first call of each kind to get each result. */
+static bool verbose;
 static unsigned long long run_seed;
 static double fuzz_end;		/* when all fuzzing must have stopped */
 
@@ -280,8 +288,12 @@ struct region_view {
 struct stats {
 	unsigned long long calls, ok, bad, checks, sigbus, resets, hot_resets;
 	unsigned long long left_out;	/* inputs the reference cannot take */
+	/* read/write with the buffer in a live mapping: made, moved bytes */
+	unsigned long long own_buffer, own_buffer_ok;
 	unsigned long long per_op[NR_OPS], per_op_ok[NR_OPS];
 	unsigned long long err[150];
+	/* Which results each kind of call got already (bit 0: success). */
+	uint8_t seen[NR_OPS][150 / 8 + 1];
 	bool stopped;
 };
 
@@ -322,6 +334,14 @@ struct fuzz_dev {
 
 	/* This call is well formed: only values the uAPI allows, valid memory. */
 	bool sane;
+	/* The mixed case keeps some mappings alive across calls. */
+	bool keep_maps;
+	unsigned int nr_live;
+	struct {
+		uint8_t *map;
+		uint64_t pos, len, bytes;	/* file offset, mapped, the region's */
+		char desc[200];
+	} live[MAX_LIVE];
 	struct stats st;
 	char last[256];			/* the last call, for slow-call notes */
 };
@@ -363,6 +383,14 @@ static void count_result(struct fuzz_dev *d, enum op op, long long ret,
 	d->st.calls++;
 	d->st.per_op[op]++;
 	snprintf(d->last, sizeof(d->last), "%s", desc);
+	if (verbose) {
+		unsigned int bit = ret >= 0 ? 0 : -ret < 150 ? -ret : 149;
+
+		if (!(d->st.seen[op][bit / 8] & 1u << (bit % 8)))
+			tap_diag("first %s of %s: %s", ret >= 0 ? "success" : tap_errno_name(-ret),
+				 op_names[op], desc);
+		d->st.seen[op][bit / 8] |= 1u << (bit % 8);
+	}
 	if (ret >= 0) {
 		d->st.ok++;
 		d->st.per_op_ok[op]++;
@@ -1850,6 +1878,29 @@ static long long file_pos(int fd)
 	return pos;
 }
 
+/*
+ * In the mixed case, sometimes a buffer inside one of the device's own
+ * live mappings: write() only reads it, read() writes the device's memory
+ * through it, so only where that memory may be written.  @len shrinks to
+ * what the mapping has.  NULL when there is none to use.
+ */
+static uint8_t *live_buffer(struct fuzz_dev *d, struct rng *r, bool is_write,
+			    size_t *len)
+{
+	uint64_t at;
+	unsigned int i;
+
+	if (!d->nr_live)
+		return NULL;
+	i = rnd(r, d->nr_live);
+	at = rnd64(r) % d->live[i].bytes;
+	if (*len > d->live[i].bytes - at)
+		*len = d->live[i].bytes - at;
+	if (!is_write && !write_allowed(d, d->live[i].pos + at, *len))
+		return NULL;
+	return d->live[i].map + at;
+}
+
 /* Offsets where a region's inside changes: VGA windows, the MSI-X table. */
 static uint64_t pick_edge(struct fuzz_dev *d, struct rng *r, uint32_t index,
 			  uint64_t off)
@@ -1881,7 +1932,7 @@ static void one_rw(struct fuzz_dev *d, struct rng *r)
 	uint64_t size = region_size(d, index), off = pick_offset(r, size), pos, limit;
 	size_t len = pick_len(r), i, check;
 	uint8_t fill = (uint8_t)rnd64(r), *buf;
-	bool in_arena = true;
+	bool in_arena = true, own = false;
 	long long cur;
 	char desc[160];
 	ssize_t ret;
@@ -1917,6 +1968,15 @@ static void one_rw(struct fuzz_dev *d, struct rng *r)
 		buf = unmapped - (len > 1 ? 1 + rnd(r, len - 1) : 0);
 		in_arena = false;
 		break;
+	case 2:
+	case 3:
+		buf = live_buffer(d, r, is_write, &len);
+		if (buf) {
+			in_arena = false;
+			own = true;
+			break;
+		}
+		/* fall through */
 	default:
 		buf = arena + rnd(r, 64);
 	}
@@ -1936,13 +1996,17 @@ static void one_rw(struct fuzz_dev *d, struct rng *r)
 
 	snprintf(desc, sizeof(desc), "%s%s of %zu bytes at 0x%llx%s",
 		 positional ? "p" : "", is_write ? "write" : "read", len,
-		 (unsigned long long)pos, in_arena ? "" : " (unmapped buffer)");
+		 (unsigned long long)pos, in_arena ? "" :
+		 buf >= arena && buf < unmapped + PAGE ? " (unmapped buffer)" :
+		 " (buffer in the device's own mapping)");
 	if (positional)
 		ret = is_write ? pwrite(d->dev.fd, buf, len, (off_t)pos) :
 			      pread(d->dev.fd, buf, len, (off_t)pos);
 	else
 		ret = is_write ? write(d->dev.fd, buf, len) : read(d->dev.fd, buf, len);
 	count_result(d, is_write ? OP_WRITE : OP_READ, ret < 0 ? -errno : ret, 0, desc);
+	d->st.own_buffer += own;
+	d->st.own_buffer_ok += own && ret > 0;
 	if (ret < 0)
 		return;
 	limit = access_limit(d, pos);
@@ -2050,6 +2114,19 @@ static void disturb_mapping(struct fuzz_dev *d, struct rng *r, const char *desc,
 		report(d, "%s: still readable in low power", desc);
 	force_low_power_exit(d);
 	expect_readable(d, r, desc, map, bytes, "after LOW_POWER_EXIT");
+}
+
+/* Keeps the mapping for the calls after; NULL: nothing left to unmap. */
+static uint8_t *keep_mapping(struct fuzz_dev *d, const char *desc, uint8_t *map,
+			     uint64_t pos, uint64_t len, uint64_t bytes)
+{
+	d->live[d->nr_live].map = map;
+	d->live[d->nr_live].pos = pos;
+	d->live[d->nr_live].len = len;
+	d->live[d->nr_live].bytes = bytes;
+	snprintf(d->live[d->nr_live].desc, sizeof(d->live[0].desc), "%s", desc);
+	d->nr_live++;
+	return NULL;
 }
 
 static void one_mmap(struct fuzz_dev *d, struct rng *r)
@@ -2167,14 +2244,110 @@ static void one_mmap(struct fuzz_dev *d, struct rng *r)
 	if ((prot & PROT_READ) && bytes) {
 		faults = touch(r, map, bytes, 4);
 		d->st.sigbus += faults;
-		if (faults && memory_decode_on(d))
+		if (faults && d->low_power_left < 0 && memory_decode_on(d))
 			report(d, "%s: %u of 4 reads raised SIGBUS, memory decode on",
 			       desc, faults);
-		else if (!faults && chance(r, 10))
+		else if (!faults && d->keep_maps && d->nr_live < MAX_LIVE)
+			map = keep_mapping(d, desc, map, pos, len, bytes);
+		else if (!faults && d->low_power_left < 0 && chance(r, 10))
 			disturb_mapping(d, r, desc, map, bytes);
 	}
-	if (munmap(map, len))
+	if (map && munmap(map, len))
 		report(d, "%s: munmap gave %s", desc, tap_errno_name(errno));
+}
+
+/*
+ * After each call of the mixed case: a kept mapping reads, unless the
+ * function may be in low power (then SIGBUS is what must come, or nothing
+ * if the wake-up variant already ended it) or memory decode is off.
+ */
+static void touch_live(struct fuzz_dev *d, struct rng *r)
+{
+	unsigned int i, faults;
+
+	for (i = 0; i < d->nr_live; i++) {
+		faults = touch(r, d->live[i].map, d->live[i].bytes, 1);
+		d->st.sigbus += faults;
+		if (faults && d->low_power_left < 0 && memory_decode_on(d))
+			report(d, "%s, kept: reading it after \"%s\" raised SIGBUS, memory decode on",
+			       d->live[i].desc, d->last);
+	}
+}
+
+static void unmap_live(struct fuzz_dev *d)
+{
+	while (d->nr_live) {
+		d->nr_live--;
+		if (munmap(d->live[d->nr_live].map, d->live[d->nr_live].len))
+			report(d, "%s: munmap gave %s", d->live[d->nr_live].desc,
+			       tap_errno_name(errno));
+	}
+}
+
+/* ---- All of it at once -------------------------------------------------------- */
+
+/*
+ * Ioctls, region access and mmaps interleaved, with up to MAX_LIVE
+ * mappings kept across calls: resets, hot resets, low power and MSI-X
+ * enabling must leave them readable (or revoked while in low power), and
+ * read/write must work through them.
+ */
+/*
+ * read() into, or write() from, a buffer inside one of the device's own
+ * live mappings, at a target that works: faulting the buffer in takes the
+ * lock the access takes.  read() writes device memory through the buffer,
+ * write() writes the bytes it read through it back onto themselves: both
+ * only where this function's memory may be written.
+ */
+static void own_buffer_rw(struct fuzz_dev *d, struct rng *r)
+{
+	uint64_t cfg = region_size(d, VFIO_PCI_CONFIG_REGION_INDEX), at, len, pos;
+	bool is_write = chance(r, 50);
+	unsigned int i;
+	char desc[160];
+	uint8_t *buf;
+	ssize_t ret;
+
+	if (!d->nr_live)
+		return;
+	i = rnd(r, d->nr_live);
+	at = rnd64(r) % d->live[i].bytes;
+	len = d->live[i].bytes - at < PAGE ? d->live[i].bytes - at : PAGE;
+	len = 1 + rnd64(r) % len;
+	buf = d->live[i].map + at;
+	pos = d->live[i].pos + at;
+	if (!write_allowed(d, pos, len))
+		return;
+	if (!is_write && cfg && chance(r, 50)) {
+		if (len > cfg)
+			len = cfg;
+		pos = region_base(d, VFIO_PCI_CONFIG_REGION_INDEX) + rnd64(r) % (cfg - len + 1);
+	}
+	snprintf(desc, sizeof(desc), "p%s of %llu bytes at 0x%llx, the buffer at 0x%llx in its mapping",
+		 is_write ? "write" : "read", (unsigned long long)len,
+		 (unsigned long long)pos, (unsigned long long)(d->live[i].pos + at));
+	ret = is_write ? pwrite(d->dev.fd, buf, len, (off_t)pos) :
+			 pread(d->dev.fd, buf, len, (off_t)pos);
+	count_result(d, is_write ? OP_WRITE : OP_READ, ret < 0 ? -errno : ret, 0, desc);
+	d->st.own_buffer++;
+	d->st.own_buffer_ok += ret > 0;
+	if (ret > (ssize_t)len)
+		report(d, "%s: %zd bytes, more than asked", desc, ret);
+}
+
+static void one_mixed(struct fuzz_dev *d, struct rng *r)
+{
+	unsigned int kind = rnd(r, 10);
+
+	if (kind < 5)
+		one_ioctl(d, r);
+	else if (kind < 6)
+		one_rw(d, r);
+	else if (kind < 7)
+		own_buffer_rw(d, r);
+	else
+		one_mmap(d, r);
+	touch_live(d, r);
 }
 
 /* ---- Opening, the cases, closing ----------------------------------------------- */
@@ -2263,22 +2436,24 @@ static void fuzz_close(struct fuzz_dev *d)
 	fds_close(d);
 }
 
-enum fuzz_case { CASE_IOCTL, CASE_RW, CASE_MMAP, NR_FUZZ_CASES };
+enum fuzz_case { CASE_IOCTL, CASE_RW, CASE_MMAP, CASE_MIXED, NR_FUZZ_CASES };
 
 static const char *const case_names[] = {
 	[CASE_IOCTL] = "ioctl_fuzz_returns_only_documented_errnos_and_device_still_works",
 	[CASE_RW] = "region_rw_fuzz_moves_at_most_what_was_asked_and_device_still_works",
 	[CASE_MMAP] = "mmap_fuzz_maps_only_mmappable_ranges_and_device_still_works",
+	[CASE_MIXED] = "mixed_fuzz_keeps_live_mappings_readable_outside_low_power_and_device_still_works",
 };
 
 static const char *const case_labels[] = {
 	[CASE_IOCTL] = "ioctls", [CASE_RW] = "read/write", [CASE_MMAP] = "mmap",
+	[CASE_MIXED] = "mixed",
 };
 
 #define REOPEN_CASE "device_reopens_and_works_with_no_irq_or_fd_left_after_fuzzing"
 
 /* Share of a function's time each fuzz case gets, in percent. */
-static const unsigned int case_share[] = { 40, 30, 30 };
+static const unsigned int case_share[] = { 30, 25, 20, 25 };
 
 static void fuzz_case(struct fuzz_dev *d, enum fuzz_case c, double deadline)
 {
@@ -2288,6 +2463,7 @@ static void fuzz_case(struct fuzz_dev *d, enum fuzz_case c, double deadline)
 	double start = now(), t;
 
 	memset(&d->st, 0, sizeof(d->st));
+	d->keep_maps = c == CASE_MIXED;
 	if (c == CASE_IOCTL) {
 		fixed_intx_same_eventfd(d);
 		fixed_ioeventfds(d);
@@ -2307,8 +2483,11 @@ static void fuzz_case(struct fuzz_dev *d, enum fuzz_case c, double deadline)
 		case CASE_RW:
 			one_rw(d, &op);
 			break;
-		default:
+		case CASE_MMAP:
 			one_mmap(d, &op);
+			break;
+		default:
+			one_mixed(d, &op);
 		}
 		t = now() - t;
 		if (t > SLOW_CALL)
@@ -2325,11 +2504,17 @@ static void fuzz_case(struct fuzz_dev *d, enum fuzz_case c, double deadline)
 		snprintf(when, sizeof(when), "after call %llu", d->st.calls);
 		check_works(d, when);
 	}
+	touch_live(d, &stream);
+	unmap_live(d);
+	d->keep_maps = false;
 	kmsg_check(d);
 	print_stats(d, case_labels[c], now() - start);
 	if (d->st.stopped)
 		tap_diag("stopped after %llu of %llu iterations to end within VFIO_TEST_TIMEOUT",
 			 i, iterations);
+	if (d->st.own_buffer)
+		tap_diag("%llu reads/writes had their buffer in the device's own mapping, %llu moved bytes",
+			 d->st.own_buffer, d->st.own_buffer_ok);
 	if (d->st.left_out)
 		tap_diag("%llu IOEVENTFD offsets had bit 63 cleared (the reference oopses on them)",
 			 d->st.left_out);
@@ -2501,6 +2686,7 @@ int main(void)
 	int n, i;
 
 	iterations = env_number("VFIO_DEVICE_FUZZ_ITERATIONS", DEFAULT_ITERATIONS);
+	verbose = env_number("VFIO_DEVICE_FUZZ_VERBOSE", 0);
 	seed_from = pick_run_seed();
 	timeout = env_number("VFIO_TEST_TIMEOUT", DEFAULT_TIMEOUT);
 
