@@ -52,7 +52,7 @@ BIND_TOOL := tools/vfio-pci-bind
 BENCH := tools/testing/bench
 BENCH_DIR ?= bench-results
 
-.PHONY: all modules install uninstall clean setup tests check fuzz demo bench shell sparse kernel-doc vm-build \
+.PHONY: all modules install uninstall clean setup tests check check-install fuzz demo bench shell sparse kernel-doc vm-build \
 	cross-s390x
 
 all: modules
@@ -135,6 +135,12 @@ check: setup
 	@$(VM_BUILD)
 	$(VM) --driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
 		$(if $(DEVICE),--device $(DEVICE))
+
+# The installer tests (make install, DKMS) on ours: 10+ minutes of depmod
+# and a module build under TCG, kept out of make check for CI's time.
+check-install: setup
+	@$(VM_BUILD)
+	$(VM) --driver ours --test vfio_install_test,vfio_dkms_test
 
 # The config-space fuzzer at full length (make check runs a short one).
 FUZZ_ITERATIONS ?= 1000000
