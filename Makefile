@@ -52,8 +52,8 @@ BIND_TOOL := tools/vfio-pci-bind
 BENCH := tools/testing/bench
 BENCH_DIR ?= bench-results
 
-.PHONY: all modules install uninstall clean setup tests check check-install fuzz demo bench shell sparse kernel-doc vm-build \
-	cross-s390x
+.PHONY: all modules install uninstall clean setup tests check check-install fuzz stress demo bench \
+	shell sparse kernel-doc vm-build cross-s390x
 
 all: modules
 
@@ -149,6 +149,32 @@ fuzz: setup
 	$(VM) --driver $(if $(filter both,$(DRIVER)),ours,$(DRIVER)) \
 		--test vfio_config_fuzz_test --timeout 5400 --vm-timeout 6000 \
 		--env VFIO_FUZZ_ITERATIONS=$(FUZZ_ITERATIONS) $(if $(DEVICE),--device $(DEVICE))
+
+# The robustness tests at length (make check runs them short), in one VM
+# on DRIVER's lanes: vfio_leak_test for CYCLES cycles per lane,
+# vfio_concurrency_test for DURATION seconds per device set (two sets),
+# and the config fuzzer for STRESS_FUZZ_ITERATIONS accesses per function.
+# The guest panics on the first WARN (the whole log is then replayed on
+# the console) and reports a task blocked for 30 s.  The limits follow the
+# settings: about a second per leak cycle over all its lanes, as measured
+# under TCG, with room for a loaded host.
+DURATION ?= 600
+CYCLES ?= 10000
+STRESS_FUZZ_ITERATIONS ?= 200000
+STRESS_LANES = $(words $(if $(filter both,$(DRIVER)),ours reference,$(DRIVER)))
+STRESS_PROG_TIMEOUT = $(shell echo $$(( ($(CYCLES) * 3 / 2 > 2 * $(DURATION) ? \
+			$(CYCLES) * 3 / 2 : 2 * $(DURATION)) + 900 )))
+STRESS_VM_TIMEOUT = $(shell echo $$(( $(STRESS_LANES) * ($(CYCLES) * 3 / 2 + \
+			2 * $(DURATION) + 2400) + 600 )))
+stress: setup
+	@$(VM_BUILD)
+	$(VM) --driver $(DRIVER) \
+		--test vfio_leak_test,vfio_concurrency_test,vfio_config_fuzz_test \
+		--env VFIO_LEAK_CYCLES=$(CYCLES) --env VFIO_STRESS_SECONDS=$(DURATION) \
+		--env VFIO_FUZZ_ITERATIONS=$(STRESS_FUZZ_ITERATIONS) \
+		--env VFIO_HUNG_TASK_SECS=30 --append "panic_on_warn=1 panic_print=0x20" \
+		--timeout $(STRESS_PROG_TIMEOUT) --vm-timeout $(STRESS_VM_TIMEOUT) \
+		$(if $(DEVICE),--device $(DEVICE))
 
 demo: setup
 	@$(VM_BUILD)

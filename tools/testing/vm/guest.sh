@@ -30,6 +30,12 @@ export VFIO_TEST_TIMEOUT=$VM_TIMEOUT
 for assignment in ${VM_ENV:-}; do
 	export "${assignment?}"
 done
+# make stress: a task blocked this long is reported (and fails the lane's
+# log check) for the whole run, not only while a robustness test runs.
+if [ -n "${VFIO_HUNG_TASK_SECS:-}" ]; then
+	echo "$VFIO_HUNG_TASK_SECS" > /proc/sys/kernel/hung_task_timeout_secs
+	echo "# hung_task_timeout_secs $(cat /proc/sys/kernel/hung_task_timeout_secs)"
+fi
 
 # What tick() reads: a FIFO open for reading and writing never ends.
 mkfifo /tmp/vfio-vm-tick && exec {tick_fd}<> /tmp/vfio-vm-tick
