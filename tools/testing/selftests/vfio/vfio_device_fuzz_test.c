@@ -2701,8 +2701,12 @@ int main(void)
 	tap_diag("run seed %llu (%s; VFIO_FUZZ_SEED=%llu repeats the run), %llu calls per function and case",
 		 run_seed, seed_from, run_seed, iterations);
 
-	/* Closing and reopening take a few seconds a function under TCG. */
-	reserve = 10 + 4.0 * n;
+	/*
+	 * Each function's share is cut from the time left, so what the
+	 * reserve must cover is the last close and reopen (a few seconds
+	 * under TCG), calls that overrun their case's end, and the exit.
+	 */
+	reserve = 20 + 1.0 * n;
 	if (reserve > timeout / 2.0)
 		reserve = timeout / 2.0;
 	fuzz_end = start + timeout - reserve;
