@@ -480,15 +480,19 @@ int pci_probe(const char *bdf)
 
 int pci_bind(const char *bdf, const char *driver)
 {
+	const struct timespec pause = { .tv_nsec = 50 * 1000 * 1000 };
 	char bound[64];
-	int ret, tries;
+	int ret, waited;
 
 	/*
 	 * A function that has just appeared (hot-plug) may still be on its
 	 * way to a native driver, which then gets there first: take it back
-	 * and probe again.
+	 * and probe again.  Before the PCI core has finished adding it, its
+	 * sysfs directory is there but no driver matches it yet, and a probe
+	 * binds nothing: try again for a while (a loaded host stretches that
+	 * window to seconds).
 	 */
-	for (tries = 0; tries < 3; tries++) {
+	for (waited = 0; ; waited += 50) {
 		ret = pci_set_driver_override(bdf, driver);
 		if (ret)
 			return ret;
@@ -503,8 +507,10 @@ int pci_bind(const char *bdf, const char *driver)
 			return ret;
 		if (!strcmp(bound, driver))
 			return 0;
+		if (waited >= 10000)
+			return -ENODEV;
+		nanosleep(&pause, NULL);
 	}
-	return -ENODEV;
 }
 
 bool vfio_group_node_exists(int group)
