@@ -2,10 +2,13 @@
 /*
  * VFIO PCI hot reset: a secondary bus (or slot) reset that reaches every
  * function below the bus or in the slot.  Those functions form the
- * device's device set, and a user may reset them only when it proves it
- * owns every one of them that is open: by passing an fd of each one's
- * group.  A reset that reaches SR-IOV VFs, or a PF with VFs enabled, is
- * refused whoever owns them.
+ * device's device set, and a user may reset them only when it owns them.
+ * A user of the group interface proves it by passing an fd of the group of
+ * every open function.  A user of the cdev interface passes no fds: its
+ * proof is the iommufd it bound the calling device to, which must hold
+ * every function of the set, or a device of its IOMMU group (the group is
+ * then owned as a whole).  A reset that reaches SR-IOV VFs, or a PF with
+ * VFs enabled, is refused whoever owns them.
  *
  * Locking: the device set's lock is held throughout; each function's
  * memory_lock is then taken for write (nested under the set's lock) and
@@ -16,6 +19,7 @@
 
 #include <linux/file.h>
 #include <linux/iommu.h>
+#include <linux/iommufd.h>
 #include <linux/pci.h>
 #include <linux/pm_runtime.h>
 #include <linux/slab.h>
@@ -69,6 +73,43 @@ static int vfio_pci_for_each_affected(struct pci_dev *pdev, struct pci_slot *slo
 	return 0;
 }
 
+/*
+ * What a cdev user sees of @dev in a hot reset: the id @ictx gave it when
+ * it is bound there, VFIO_PCI_DEVID_OWNED when @ictx holds another device
+ * of its IOMMU group, else VFIO_PCI_DEVID_NOT_OWNED (also for a function
+ * outside @dev_set, which no VFIO user owns).  @dev_set's lock is held.
+ */
+static s32 vfio_pci_cdev_devid(struct vfio_device_set *dev_set,
+			       struct pci_dev *dev, struct iommufd_ctx *ictx)
+{
+	struct vfio_device *vd;
+	s32 devid = VFIO_PCI_DEVID_NOT_OWNED;
+	struct iommu_group *group;
+	int id;
+
+	vd = vfio_find_device_in_devset(dev_set, &dev->dev);
+	if (!vd)
+		return VFIO_PCI_DEVID_NOT_OWNED;
+	id = vfio_iommufd_get_dev_id(vd, ictx);
+	if (id > 0)
+		return id;
+
+	group = iommu_group_get(&dev->dev);
+	if (!group)
+		return VFIO_PCI_DEVID_NOT_OWNED;
+#if IS_ENABLED(CONFIG_IOMMUFD)
+	if (iommufd_ctx_has_group(ictx, group))
+		devid = VFIO_PCI_DEVID_OWNED;
+#endif
+	iommu_group_put(group);
+	return devid;
+}
+
+#if IS_ENABLED(CONFIG_IOMMUFD)
+/* iommufd_ctx_has_group() is in the IOMMUFD namespace. */
+MODULE_IMPORT_NS(IOMMUFD);
+#endif
+
 static int vfio_pci_count_one(struct pci_dev *dev, void *data)
 {
 	(*(unsigned int *)data)++;
@@ -80,6 +121,10 @@ struct vfio_pci_fill {
 	unsigned int				max;
 	unsigned int				cur;
 	int					ret;
+	/* cdev callers: ids in @ictx instead of group ids */
+	struct vfio_device_set			*dev_set;
+	struct iommufd_ctx			*ictx;
+	bool					all_owned;
 };
 
 static int vfio_pci_fill_one(struct pci_dev *dev, void *data)
@@ -92,18 +137,27 @@ static int vfio_pci_fill_one(struct pci_dev *dev, void *data)
 		return 1;
 	}
 
-	group = iommu_group_get(&dev->dev);
-	if (!group) {
-		fill->ret = -EPERM;
-		return 1;
-	}
 	fill->devices[fill->cur] = (struct vfio_pci_dependent_device) {
-		.group_id = iommu_group_id(group),
 		.segment = pci_domain_nr(dev->bus),
 		.bus = dev->bus->number,
 		.devfn = dev->devfn,
 	};
-	iommu_group_put(group);
+
+	if (fill->ictx) {
+		s32 devid = vfio_pci_cdev_devid(fill->dev_set, dev, fill->ictx);
+
+		if (devid == VFIO_PCI_DEVID_NOT_OWNED)
+			fill->all_owned = false;
+		fill->devices[fill->cur].devid = devid;
+	} else {
+		group = iommu_group_get(&dev->dev);
+		if (!group) {
+			fill->ret = -EPERM;
+			return 1;
+		}
+		fill->devices[fill->cur].group_id = iommu_group_id(group);
+		iommu_group_put(group);
+	}
 	fill->cur++;
 	return 0;
 }
@@ -112,6 +166,11 @@ static int vfio_pci_fill_one(struct pci_dev *dev, void *data)
  * vfio_pci_ioctl_hot_reset_info - VFIO_DEVICE_GET_PCI_HOT_RESET_INFO
  * @vdev: the device
  * @arg: user's struct vfio_pci_hot_reset_info
+ *
+ * A device opened through the group interface gets the group of every
+ * function the reset reaches; one opened as a cdev gets their ids in its
+ * iommufd (VFIO_PCI_HOT_RESET_FLAG_DEV_ID), and
+ * VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED when that iommufd owns them all.
  *
  * Return: 0; -ENOSPC with the needed count filled in when the user's array
  * is short; -ENODEV when no hot reset reaches the device.
@@ -131,11 +190,15 @@ int vfio_pci_ioctl_hot_reset_info(struct vfio_pci_core_device *vdev,
 	if (hdr.argsz < minsz)
 		return -EINVAL;
 
-	/* Device ids for the cdev interface need iommufd; not built here. */
-	if (vfio_device_cdev_opened(&vdev->vdev))
-		return -EOPNOTSUPP;
-
 	hdr.flags = 0;
+	if (vfio_device_cdev_opened(&vdev->vdev)) {
+		fill.ictx = vfio_iommufd_device_ictx(&vdev->vdev);
+		if (!fill.ictx)
+			return -EINVAL;
+		fill.dev_set = vdev->vdev.dev_set;
+		fill.all_owned = true;
+		hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID;
+	}
 	ret = vfio_pci_reset_scope(vdev->pdev, &slot);
 	if (ret)
 		return ret;
@@ -152,11 +215,18 @@ int vfio_pci_ioctl_hot_reset_info(struct vfio_pci_core_device *vdev,
 		return -ENOMEM;
 	fill.max = count;
 
+	/* Who is bound where holds still under the set's lock. */
+	if (fill.dev_set)
+		mutex_lock(&fill.dev_set->lock);
 	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_fill_one, &fill);
+	if (fill.dev_set)
+		mutex_unlock(&fill.dev_set->lock);
 	ret = fill.ret;
 	if (ret)
 		goto out_free;
 
+	if (fill.ictx && fill.all_owned)
+		hdr.flags |= VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
 	hdr.count = fill.cur;
 	if (copy_to_user(arg, &hdr, minsz) ||
 	    copy_to_user(arg->devices, fill.devices,
@@ -169,6 +239,7 @@ out_free:
 
 struct vfio_pci_member_check {
 	struct vfio_device_set	*dev_set;
+	struct iommufd_ctx	*ictx;	/* cdev caller: each must be owned */
 	int			ret;
 };
 
@@ -189,6 +260,11 @@ static int vfio_pci_check_member(struct pci_dev *dev, void *data)
 		check->ret = -EINVAL;
 		return 1;
 	}
+	if (check->ictx && vfio_pci_cdev_devid(check->dev_set, dev, check->ictx) ==
+			   VFIO_PCI_DEVID_NOT_OWNED) {
+		check->ret = -EPERM;
+		return 1;
+	}
 	return 0;
 }
 
@@ -203,13 +279,18 @@ static bool vfio_pci_owned(struct vfio_pci_core_device *vdev,
 	return false;
 }
 
-/* Reset the whole set; every open member must be in one of @files' groups. */
+/*
+ * Reset the whole set.  A group caller (@ictx NULL) must hold every open
+ * member in one of @files' groups; a cdev caller's @ictx must own every
+ * member, open or not.
+ */
 static int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 				      struct pci_slot *slot,
-				      struct file **files, unsigned int count)
+				      struct file **files, unsigned int count,
+				      struct iommufd_ctx *ictx)
 {
 	struct vfio_device_set *dev_set = vdev->vdev.dev_set;
-	struct vfio_pci_member_check check = { .dev_set = dev_set };
+	struct vfio_pci_member_check check = { .dev_set = dev_set, .ictx = ictx };
 	struct vfio_pci_core_device *cur, *failed = NULL;
 	int ret;
 
@@ -220,13 +301,15 @@ static int vfio_pci_dev_set_hot_reset(struct vfio_pci_core_device *vdev,
 		pci_info_ratelimited(vdev->pdev, "hot reset refused: %s\n",
 				     check.ret == -EBUSY ?
 				     "it reaches SR-IOV virtual functions" :
+				     check.ret == -EPERM ?
+				     "it reaches a function this iommufd does not own" :
 				     "it reaches a function not bound to a VFIO PCI driver");
 		ret = -EINVAL;
 		goto out_unlock;
 	}
 
 	list_for_each_entry(cur, &dev_set->device_list, vdev.dev_set_list) {
-		if (cur->is_open && !vfio_pci_owned(cur, files, count)) {
+		if (!ictx && cur->is_open && !vfio_pci_owned(cur, files, count)) {
 			pci_info_ratelimited(vdev->pdev,
 					     "hot reset refused: caller does not own %s\n",
 					     pci_name(cur->pdev));
@@ -272,8 +355,13 @@ out_unlock:
  * @vdev: the device
  * @arg: user's struct vfio_pci_hot_reset with its group fds
  *
- * Return: 0 or a negative errno: -EINVAL when the fds do not prove
- * ownership of every open function the reset reaches.
+ * A device opened through the group interface proves ownership with group
+ * fds; one opened as a cdev passes none (@arg's count 0) and is judged by
+ * its iommufd, see vfio_pci_ioctl_hot_reset_info().
+ *
+ * Return: 0 or a negative errno: -EINVAL when the fds (or the iommufd) do
+ * not prove ownership of the functions the reset reaches, or for the
+ * other interface's form.
  */
 int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 			     struct vfio_pci_hot_reset __user *arg)
@@ -291,9 +379,19 @@ int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 	if (hdr.argsz < minsz || hdr.flags)
 		return -EINVAL;
 
-	/* The empty-array form belongs to the cdev interface (needs iommufd). */
+	/* The empty array is the cdev form, and the only one it has. */
+	if (vfio_device_cdev_opened(&vdev->vdev)) {
+		struct iommufd_ctx *ictx = vfio_iommufd_device_ictx(&vdev->vdev);
+
+		if (hdr.count || !ictx)
+			return -EINVAL;
+		ret = vfio_pci_reset_scope(vdev->pdev, &slot);
+		if (ret)
+			return ret;
+		return vfio_pci_dev_set_hot_reset(vdev, slot, NULL, 0, ictx);
+	}
 	if (!hdr.count)
-		return vfio_device_cdev_opened(&vdev->vdev) ? -EOPNOTSUPP : -EINVAL;
+		return -EINVAL;
 
 	ret = vfio_pci_reset_scope(vdev->pdev, &slot);
 	if (ret)
@@ -329,7 +427,7 @@ int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 		}
 	}
 
-	ret = vfio_pci_dev_set_hot_reset(vdev, slot, files, hdr.count);
+	ret = vfio_pci_dev_set_hot_reset(vdev, slot, files, hdr.count, NULL);
 
 out_put:
 	for (i = 0; i < hdr.count && files[i]; i++)
