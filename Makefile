@@ -153,7 +153,9 @@ fuzz: setup
 # The robustness tests at length (make check runs them short), in one VM
 # on DRIVER's lanes: vfio_leak_test for CYCLES cycles per lane,
 # vfio_concurrency_test for DURATION seconds per device set (two sets),
-# and the config fuzzer for STRESS_FUZZ_ITERATIONS accesses per function.
+# the config fuzzer for STRESS_FUZZ_ITERATIONS accesses per function and
+# the device fuzzer for STRESS_DEVICE_FUZZ_ITERATIONS calls per function
+# and case (10000: two to three minutes a lane).
 # The guest panics on the first WARN (the whole log is then replayed on
 # the console) and reports a task blocked for 30 s.  The limits follow the
 # settings: about a second per leak cycle over all its lanes, as measured
@@ -161,6 +163,7 @@ fuzz: setup
 DURATION ?= 600
 CYCLES ?= 10000
 STRESS_FUZZ_ITERATIONS ?= 200000
+STRESS_DEVICE_FUZZ_ITERATIONS ?= 10000
 STRESS_LANES = $(words $(if $(filter both,$(DRIVER)),ours reference,$(DRIVER)))
 STRESS_PROG_TIMEOUT = $(shell echo $$(( ($(CYCLES) * 3 / 2 > 2 * $(DURATION) ? \
 			$(CYCLES) * 3 / 2 : 2 * $(DURATION)) + 900 )))
@@ -169,9 +172,10 @@ STRESS_VM_TIMEOUT = $(shell echo $$(( $(STRESS_LANES) * ($(CYCLES) * 3 / 2 + \
 stress: setup
 	@$(VM_BUILD)
 	$(VM) --driver $(DRIVER) \
-		--test vfio_leak_test,vfio_concurrency_test,vfio_config_fuzz_test \
+		--test vfio_leak_test,vfio_concurrency_test,vfio_config_fuzz_test,vfio_device_fuzz_test \
 		--env VFIO_LEAK_CYCLES=$(CYCLES) --env VFIO_STRESS_SECONDS=$(DURATION) \
 		--env VFIO_FUZZ_ITERATIONS=$(STRESS_FUZZ_ITERATIONS) \
+		--env VFIO_DEVICE_FUZZ_ITERATIONS=$(STRESS_DEVICE_FUZZ_ITERATIONS) \
 		--env VFIO_HUNG_TASK_SECS=30 --append "panic_on_warn=1 panic_print=0x20" \
 		--timeout $(STRESS_PROG_TIMEOUT) --vm-timeout $(STRESS_VM_TIMEOUT) \
 		$(if $(DEVICE),--device $(DEVICE))
