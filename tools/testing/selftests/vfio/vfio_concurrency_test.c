@@ -38,6 +38,12 @@
  *     while a BAR access or mmap fault holds it; under this load it nearly
  *     always does (measured: every one of 250,000 tries in 30 s).  Ours
  *     waits for the locks, in the device set's order.
+ *   mmap_touch, reference only: EBUSY from mmap.  Seen on the reference
+ *     in make stress (edu, 300 s: 9 of 100,339 mmaps, next to the
+ *     open/close, SET_IRQS, command, ioeventfd, low-power and read threads;
+ *     never in 20 s runs); EBUSY is what the PCI core gives a second
+ *     claimant of a BAR's resource, so likely two first users of the BAR
+ *     racing to request it.  Not seen on ours, which is held to no EBUSY.
  *   mmap_touch: SIGBUS on the read.  Mappings are revoked, and faults
  *     refused, while memory decode is off (the command thread), a reset
  *     runs or the function is in low power.
@@ -134,6 +140,8 @@ static const struct accepted accepted_errors[] = {
 	  "the bus reset only tries to lock every function below the bridge and a reset holds one" },
 	{ OP_HOT_RESET, EBUSY, true,
 	  "the reference only tries each device's memory lock and a BAR access or fault holds it" },
+	{ OP_MMAP_TOUCH, EBUSY, true,
+	  "the reference's mmap now and then gives EBUSY under load (a race over the BAR's resource?)" },
 	{ OP_READS, EIO, false,
 	  "BAR access is refused while memory decode is off (command thread)" },
 };
