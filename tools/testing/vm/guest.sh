@@ -416,7 +416,7 @@ finish_background()
 
 run_tests()
 {
-	local lane=$1 prog name out rc found= limit
+	local lane=$1 prog name out rc found= limit t0
 
 	for prog in "$tests_dir"/*_test; do
 		[ -x "$prog" ] || continue
@@ -433,10 +433,13 @@ run_tests()
 		out=$run/$lane.$name.tap
 		limit=$(prog_timeout "$name")
 		echo "[$lane] # running $name"
+		t0=$SECONDS
 		run_prog "$lane" "$name" "$prog" "$limit" "$out"
 		rc=$?
 		sed "s/^/[$lane] /" "$out"
 		count_tap "$lane" "$name" "$out" "$rc"
+		# For setting limits: the debug kernel is several times slower.
+		echo "[$lane] # $name took $((SECONDS - t0)) s (limit ${limit} s)"
 	done
 	[ "$lane" = ours ] && finish_background "$lane"
 	[ -n "$found" ] || result fail "$lane" "${VM_TEST:-selftests}" "# no such test program in $tests_dir"
@@ -580,24 +583,29 @@ check_kmemleak()
 
 run_lane()
 {
-	local lane=$1 from taint0 locks0
+	local lane=$1 from taint0 locks0 t0 lane_t0=$SECONDS
 
 	from=$(dmesg | wc -l)
 	lane_log_from=$from
 	taint0=$(cat /proc/sys/kernel/tainted)
 	locks0=$(debug_locks)
-	echo "[$lane] # lane $lane: $(uname -r)"
+	echo "[$lane] # lane $lane: $(uname -r), guest up $(cut -d' ' -f1 /proc/uptime) s"
 	if load_lane "$lane"; then
 		result pass "$lane" module_loads
 		save_module_symbols "$lane"
 		bind_zoo "$lane" && run_tests "$lane"
+		t0=$SECONDS
 		unload_lane "$lane"
+		echo "[$lane] # unbinding and unloading took $((SECONDS - t0)) s"
 	else
 		result fail "$lane" module_loads
 	fi
+	t0=$SECONDS
 	check_kmemleak "$lane"
+	[ -e "$KMEMLEAK" ] && echo "[$lane] # kmemleak scans took $((SECONDS - t0)) s"
 	check_lockdep "$lane" "$locks0"
 	check_log "$lane" "$from" "$taint0"
+	echo "[$lane] # lane took $((SECONDS - lane_t0)) s"
 }
 
 demo()
