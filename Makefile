@@ -38,6 +38,8 @@ OOT_CONFIG := CONFIG_VFIO_PCI_CORE=m CONFIG_VFIO_PCI=m CONFIG_VFIO_PCI_EDU=m \
 	      $(if $(shell grep -s '^CONFIG_MLX5_CORE=[ym]' $(KDIR)/.config),CONFIG_MLX5_VFIO_PCI=m)
 
 DRIVER ?= both
+# The kernel make check boots: Debian's (stock) or the debug kernel (below).
+KERNEL ?= stock
 VM := tools/testing/vm/run.sh
 SELFTESTS := tools/testing/selftests/vfio
 # A variant driver built on our core, for vfio_variant_test, and vfio-pci
@@ -53,7 +55,7 @@ BENCH := tools/testing/bench
 BENCH_DIR ?= bench-results
 
 .PHONY: all modules install uninstall clean setup tests check check-install fuzz stress demo bench \
-	shell sparse kernel-doc vm-build cross-s390x
+	shell sparse kernel-doc vm-build cross-s390x debug-kernel check-debug
 
 all: modules
 
@@ -131,9 +133,43 @@ vm-build:
 # (DRIVER=ours|reference|both).  TEST=name runs one test program (or a,b several),
 # DEVICE=BDF restricts it to one function.
 check: setup
+ifeq ($(KERNEL),debug)
+	@$(MAKE) --no-print-directory check-debug
+else ifeq ($(KERNEL),stock)
 	@$(MAKE) --no-print-directory cross-s390x
 	@$(VM_BUILD)
 	$(VM) --driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
+		$(if $(DEVICE),--device $(DEVICE))
+else
+	@echo "KERNEL=$(KERNEL): stock or debug"; exit 2
+endif
+
+# ---- the debug kernel lane (Documentation/testing.rst) --------------------
+# make check KERNEL=debug runs the suite on a kernel with KASAN, lockdep,
+# kmemleak, UBSAN and the rest of debug-kernel/debug.config, built once per
+# machine into the VM cache by debug-kernel.sh (~15 min cold; "make
+# debug-kernel" builds it alone).  Our modules are built for it in a copy
+# of their sources beside that kernel (debug-modules.sh), one per work tree.
+DEBUG_KERNEL := tools/testing/vm/debug-kernel.sh
+DEBUG_MODULES := tools/testing/vm/debug-modules.sh
+# kasan_multi_shot: KASAN reports every bad access, not only the first
+# (which may be the reference's, in the lane before ours).
+DEBUG_APPEND := kasan_multi_shot
+DEBUG_TIMEOUT ?= 180
+DEBUG_VM_TIMEOUT ?= 1500
+
+debug-kernel:
+	$(DEBUG_KERNEL)
+
+check-debug: setup
+	$(MAKE) -C $(SELFTESTS)
+	$(MAKE) -C $(BIND_TOOL)
+	dir=$$($(DEBUG_KERNEL)) && \
+	mods=$$dir/ours-$$(echo '$(CURDIR)' | sha256sum | cut -c1-12) && \
+	$(DEBUG_MODULES) $$dir/linux $$mods && \
+	$(VM) --kernel-dir $$dir --modules $$mods --append "$(DEBUG_APPEND)" \
+		--timeout $(DEBUG_TIMEOUT) --vm-timeout $(DEBUG_VM_TIMEOUT) \
+		--driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
 		$(if $(DEVICE),--device $(DEVICE))
 
 # The installer tests (make install, DKMS) on ours: 10+ minutes of depmod

@@ -15,6 +15,9 @@ run=$1
 . "$run/config"
 
 tests_dir=$VM_REPO/tools/testing/selftests/vfio
+# Where our modules come from: the repository's build for Debian's kernel,
+# or (run.sh --modules) a build for another kernel laid out the same way.
+VM_MODULES=${VM_MODULES:-$VM_REPO}
 results=$run/results
 : > "$results"
 # Tests may leave files for later lanes here (the differential tests record
@@ -51,10 +54,31 @@ for fd in 0:stdin 1:stdout 2:stderr; do
 	[ -e "/dev/${fd#*:}" ] || ln -s "/proc/self/fd/${fd%%:*}" "/dev/${fd#*:}"
 done
 
+# The tests load the test-only modules, and some of ours, by paths next to
+# their programs in the repository.  With modules built for another kernel
+# (the debug lane), put those over the repository's in this guest's overlay
+# (the host's work tree and its stock build stay as they are).
+if [ "$VM_MODULES" != "$VM_REPO" ]; then
+	(cd "$VM_MODULES" && find . -name '*.ko') | while read -r ko; do
+		mkdir -p "$(dirname "$VM_REPO/$ko")"
+		cp "$VM_MODULES/$ko" "$VM_REPO/$ko" ||
+			echo "# cannot put $ko over the repository's"
+	done
+fi
+
+# debugfs for kmemleak (and the tests' fault injection) where the kernel
+# has them; the stock kernel's debugfs is simply mounted too.
+mountpoint -q /sys/kernel/debug || mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
 # Where the current lane's kernel log starts (dmesg lines; see run_lane).
 lane_log_from=0
-# Log lines that fail a run whatever the tests said.
+# Log lines that fail a run whatever the tests said.  The debug kernel's
+# reports are mostly "BUG:" (KASAN, sleeping in atomic context) or
+# "WARNING:" (lockdep, RCU) already; they are named too, so that a change
+# of wording there does not silently pass.  Lockdep turns itself off after
+# its first report: lockdep_still_on (check_lockdep) notices.
 BAD_LOG='WARNING:|BUG:|kernel BUG|Oops|KFENCE:|general protection|soft lockup|hard LOCKUP|hung_task|blocked for more than|rcu_.*stall|UBSAN:|list_add corruption|list_del corruption|refcount_t:|Kernel panic|Call Trace:'
+BAD_LOG="$BAD_LOG|KASAN:|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|turning off the locking correctness validator|MAX_LOCKDEP"
 # Taint flags our modules are expected to set: O (out of tree), E (unsigned).
 TAINT_OK=$((4096 | 8192))
 
@@ -121,8 +145,8 @@ load_lane()
 	modprobe -a vfio vfio_iommu_type1 irqbypass || return 1
 	case "$1" in
 	ours)
-		insmod "$VM_REPO/vfio-pci-core.ko" &&
-			insmod "$VM_REPO/vfio-pci.ko"
+		insmod "$VM_MODULES/vfio-pci-core.ko" &&
+			insmod "$VM_MODULES/vfio-pci.ko"
 		;;
 	reference)
 		modprobe vfio-pci
@@ -438,21 +462,141 @@ check_log()
 	fi
 }
 
+# Lockdep's state (1 while it checks, 0 once it has turned itself off),
+# empty on a kernel without lockdep.
+debug_locks()
+{
+	awk '$1 == "debug_locks:" { print $2 }' /proc/lockdep_stats 2>/dev/null
+}
+
+# Lockdep stops at its first report (or when its tables overflow), and
+# everything after goes unchecked.  The report itself fails the lane that
+# printed it (check_log); this says which lane turned lockdep off, and that
+# a later lane ran without it.  Only on a kernel with lockdep.
+check_lockdep()
+{
+	local lane=$1 before=$2 after
+
+	after=$(debug_locks)
+	[ -n "$before" ] && [ -n "$after" ] || return 0
+	if [ "$before" = 0 ]; then
+		result skip "$lane" lockdep_still_on "lockdep was already off when the lane began (an earlier lane's report)"
+	elif [ "$after" = 0 ]; then
+		echo "[$lane] # lockdep turned itself off during this lane (debug_locks 0); its report is in $run/$lane.dmesg"
+		result fail "$lane" lockdep_still_on
+	else
+		result pass "$lane" lockdep_still_on
+	fi
+}
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# The symbols of the lane's modules while they are loaded: kmemleak prints
+# a frame of a module that has been unloaded since as a bare address, and
+# this is how the report can still name it.
+save_module_symbols()
+{
+	[ -e "$KMEMLEAK" ] || return 0
+	grep -E '\[(vfio|edu_vfio|mlx5_vfio)[a-z0-9_]*\]$' /proc/kallsyms > "$run/$1.kallsyms" 2>/dev/null
+}
+
+# kmemleak at the end of a lane, after its modules are gone (a leak in
+# remove or module exit counts too).  Two scans 5 s apart: kmemleak reports
+# an object only when it was unreferenced, unchanged and older than 5 s at
+# two scans.  The reports are then cleared, so the next lane sees only its
+# own.
+#
+# What fails the lane: a report whose allocation backtrace has a frame in
+# VFIO code (a symbol or module name with "vfio") or in a module that is no
+# longer loaded (a bare address: the lane's modules, or a test module).
+# Leaks elsewhere (boot, 9p, the network stack) are listed but are nobody's
+# lane, so the reference's own leaks fail the reference lane and never
+# ours.  Only on a kernel with kmemleak.
+check_kmemleak()
+{
+	local lane=$1 out ours all
+
+	out=$run/$lane.kmemleak
+
+	[ -e "$KMEMLEAK" ] || return 0
+	if ! { echo scan > "$KMEMLEAK" && sleep 5 && echo scan > "$KMEMLEAK"; } 2>/dev/null; then
+		echo "[$lane] # kmemleak does not scan (turned off? see $run/$lane.dmesg)"
+		result fail "$lane" no_kmemleak_report_in_vfio "# kmemleak is off"
+		return
+	fi
+	# One report a paragraph, "unreferenced object ..." up to the next; its
+	# frames are the lines after "  backtrace (crc ...):", each a symbol
+	# (with its [module]) or, for a module unloaded since, a bare address,
+	# which gets its symbol back from the lane's saved ones.
+	awk -v syms="$run/$lane.kallsyms" '
+		# The low 32 bits: all module addresses share the high ones,
+		# and awk counts in doubles, exact only to 2^53.
+		function hex(s,   i, v) {
+			v = 0; s = tolower(s); sub(/^0x/, "", s)
+			if (length(s) > 8) s = substr(s, length(s) - 7)
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		BEGIN {
+			while ((getline l < syms) > 0) {
+				split(l, f, " "); n++; a[n] = hex(f[1]); name[n] = f[3] " " f[4]
+			}
+		}
+		/^unreferenced object/ { bt = 0 }
+		/^  backtrace/ { bt = 1 }
+		bt && /^ +0x[0-9a-f]+$/ {
+			x = hex($1); best = 0
+			for (i = 1; i <= n; i++)
+				if (a[i] <= x && (best == 0 || a[i] > a[best])) best = i
+			if (best && x - a[best] < 65536)
+				$0 = $0 sprintf(" (unloaded: %s+0x%x)", name[best], x - a[best])
+		}
+		{ print }
+	' "$KMEMLEAK" > "$out"
+	echo clear > "$KMEMLEAK"
+	# Marks each report (a line "= vfio" or "= other" before it) and counts.
+	awk '
+		function flush() { if (rec != "") print "= " (hit ? "vfio" : "other") "\n" rec }
+		/^unreferenced object/ { flush(); rec = ""; hit = 0; bt = 0 }
+		/^  backtrace/ { bt = 1; rec = rec $0 "\n"; next }
+		bt && /^    / && (/vfio/ || /^ +0x[0-9a-f]+( |$)/) { hit = 1 }
+		{ rec = rec $0 "\n" }
+		END { flush() }
+	' "$out" > "$out.marked"
+	all=$(grep -c '^= ' "$out.marked")
+	ours=$(grep -c '^= vfio' "$out.marked")
+	if [ "$all" -gt 0 ]; then
+		echo "[$lane] # kmemleak: $all unreferenced objects, $ours of them with VFIO or unloaded-module frames ($out)"
+	fi
+	if [ "$ours" -gt 0 ]; then
+		awk '/^= / { keep = ($2 == "vfio"); next } keep' "$out.marked" |
+			head -n 60 | sed "s/^/[$lane] # /"
+		result fail "$lane" no_kmemleak_report_in_vfio "# $ours leak reports, see $out"
+	else
+		result pass "$lane" no_kmemleak_report_in_vfio
+	fi
+}
+
 run_lane()
 {
-	local lane=$1 from taint0
+	local lane=$1 from taint0 locks0
 
 	from=$(dmesg | wc -l)
 	lane_log_from=$from
 	taint0=$(cat /proc/sys/kernel/tainted)
+	locks0=$(debug_locks)
 	echo "[$lane] # lane $lane: $(uname -r)"
 	if load_lane "$lane"; then
 		result pass "$lane" module_loads
+		save_module_symbols "$lane"
 		bind_zoo "$lane" && run_tests "$lane"
 		unload_lane "$lane"
 	else
 		result fail "$lane" module_loads
 	fi
+	check_kmemleak "$lane"
+	check_lockdep "$lane" "$locks0"
 	check_log "$lane" "$from" "$taint0"
 }
 

@@ -28,6 +28,11 @@ usage: $0 [options]
   --vm-timeout S  hard limit on the whole VM (default 1500)
   --append ARGS   more kernel command line (e.g. panic_on_warn=1)
   --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
+  --kernel-dir D  boot the kernel built by debug-kernel.sh in D instead
+                  (D/bzImage; D/modules/lib/modules/<release> becomes the
+                  guest's /lib/modules/<release>)
+  --modules D     our modules built for that kernel, laid out as in the
+                  repository (default: the repository's own build)
   --demo          run the demo instead of the tests
   --bench DIR     run vfio_bench in each lane instead of the tests; the
                   lanes' CSV files (ours.csv, reference.csv) go to DIR
@@ -46,7 +51,7 @@ EOF
 }
 
 driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
-append=
+append= kernel_dir= modules=$repo
 bench_dir= profile= accel=${VM_ACCEL:-auto} tcg_thread=${VM_TCG_THREAD:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -58,6 +63,8 @@ while [ $# -gt 0 ]; do
 	--vm-timeout) vm_timeout=${2:?}; shift ;;
 	--append) append="$append ${2:?}"; shift ;;
 	--kernel) rel=${2:?}; shift ;;
+	--kernel-dir) kernel_dir=${2:?}; shift ;;
+	--modules) modules=${2:?}; shift ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench; bench_dir=${2:?}; shift ;;
 	--profile) profile=${2:?}; shift ;;
@@ -81,23 +88,45 @@ esac
 case "$mode" in shell|exec) [ "$driver" = both ] && lanes=ours ;; esac
 [ "$mode" = demo ] && lanes=ours
 
-[ -n "$rel" ] || rel=$(vm_kernel_release) || vm_die "no $VM_META_IMAGE installed; run 'make setup'"
-kernel=/boot/vmlinuz-$rel
-moddir=/lib/modules/$rel
+# The guest's kernel modules: the host's own /lib/modules for Debian's
+# kernel; for a kernel of debug-kernel.sh, its staged modules, which the
+# guest's init mounts over /lib/modules/<release> (in the guest's overlay:
+# nothing of the host's /lib/modules changes).
+guest_kmods=
+if [ -n "$kernel_dir" ]; then
+	kernel_dir=$(readlink -f "$kernel_dir")
+	rel=$(cat "$kernel_dir/release" 2>/dev/null) || vm_die "$kernel_dir is no debug-kernel.sh build"
+	kernel=$kernel_dir/bzImage
+	moddir=$kernel_dir/modules/lib/modules/$rel
+	guest_kmods=$moddir
+	[ -d "$moddir" ] || vm_die "$moddir missing"
+else
+	[ -n "$rel" ] || rel=$(vm_kernel_release) || vm_die "no $VM_META_IMAGE installed; run 'make setup'"
+	kernel=/boot/vmlinuz-$rel
+	moddir=/lib/modules/$rel
+fi
 [ -r "$kernel" ] || vm_die "$kernel missing; run 'make setup'"
+modules=$(readlink -f "$modules")
 for f in vfio-pci-core.ko vfio-pci.ko; do
-	[ -e "$repo/$f" ] || vm_die "$repo/$f not built; run 'make'"
+	[ -e "$modules/$f" ] || vm_die "$modules/$f not built; run 'make'"
 done
-if [ "$(modinfo -F vermagic "$repo/vfio-pci-core.ko" | cut -d' ' -f1)" != "$rel" ]; then
-	vm_die "vfio-pci-core.ko was not built for $rel (KDIR=/usr/src/linux-headers-$rel)"
+if [ "$(modinfo -F vermagic "$modules/vfio-pci-core.ko" | cut -d' ' -f1)" != "$rel" ]; then
+	vm_die "$modules/vfio-pci-core.ko was not built for $rel"
 fi
 
 # ---- the initramfs: busybox, the 9p and overlay modules, ./init ----------
+# What the guest needs to mount its root, in load order.  A kernel may have
+# them built in (the debug kernel does): those its modules.builtin lists
+# are left out, and init loads what /mods/list names.
+ROOT_MODULES="netfs 9pnet 9pnet_virtio 9p overlay"
+
 initrd_for()
 {
 	local key out tmp m f
 
-	key=$( (cat "$here/init"; echo "$rel"; /bin/busybox 2>&1 | head -n1) | sha256sum | cut -c1-16)
+	key=$( (cat "$here/init"; echo "$rel"; echo "$moddir"
+		cat "$moddir/modules.builtin" 2>/dev/null
+		/bin/busybox 2>&1 | head -n1) | sha256sum | cut -c1-16)
 	out=$VM_CACHE/initrd-$rel-$key.cpio.gz
 	if [ ! -s "$out" ]; then
 		mkdir -p "$VM_CACHE"
@@ -106,9 +135,14 @@ initrd_for()
 		cp /bin/busybox "$tmp/bin/busybox"
 		cp "$here/init" "$tmp/init"
 		chmod 755 "$tmp/init"
-		for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+		: > "$tmp/mods/list"
+		for m in $ROOT_MODULES; do
 			f=$(find "$moddir/kernel" -name "$m.ko*" | head -n1)
-			[ -n "$f" ] || vm_die "no $m module in $moddir"
+			if [ -z "$f" ] && grep -q "/$m\.ko\$" "$moddir/modules.builtin" 2>/dev/null; then
+				continue
+			fi
+			[ -n "$f" ] || vm_die "no $m module in $moddir, nor built in"
+			echo "$m" >> "$tmp/mods/list"
 			case "$f" in
 			*.xz) xz -dc "$f" > "$tmp/mods/$m.ko" ;;
 			*.zst) zstd -dqc "$f" > "$tmp/mods/$m.ko" ;;
@@ -136,6 +170,8 @@ VM_TIMEOUT='$timeout'
 VM_ENV='$envs'
 VM_HOST_CHANNEL='$run/host'
 VM_PROFILE='${profile//,/ }'
+VM_MODULES='$modules'
+VM_KMODS='$guest_kmods'
 EOF
 printf 'VM_EXEC=%q\n' "$exec" >> "$run/config"
 qemu-img create -q -f raw "$run/nvme.img" 64M
