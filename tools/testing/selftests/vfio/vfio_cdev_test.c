@@ -195,7 +195,11 @@ static void cdev_nodes_match_sysfs(void)
 	EXPECT_GE(seen, 1, "functions bound to vfio-pci");
 }
 
-/* What an unbound cdev answers: the VFIO core refuses every access. */
+/*
+ * What an unbound cdev answers to every ioctl but the bind, and to read()
+ * and write(): the uAPI only says access is refused; EINVAL is what the
+ * VFIO core gives (measured on the reference).
+ */
 #define BEFORE_BIND_ERRNO	EINVAL
 
 static void device_refuses_access_before_bind(void)
@@ -249,6 +253,7 @@ static void bind_gives_devid_and_access(void)
 	unbind_close(&b);
 }
 
+/* A bound fd, bound again to any iommufd (the reference: EINVAL). */
 #define REBIND_ERRNO		EINVAL
 
 static void second_bind_refused(void)
@@ -278,7 +283,10 @@ out:
 	unbind_close(&b);
 }
 
-/* A second open of a cdev whose device is bound: it cannot bind too. */
+/*
+ * A second open of a cdev whose device is bound succeeds, but it cannot
+ * bind too, to the same iommufd or another (the reference: EINVAL).
+ */
 #define SECOND_FD_BIND_ERRNO	EINVAL
 
 static void second_fd_cannot_bind(void)
@@ -485,6 +493,11 @@ static void close_and_reopen(void)
 
 /* ---- The group path and the cdev exclude each other -------------------- */
 
+/*
+ * The reference: the group node's open gives EBUSY while the device is
+ * bound through its cdev, and the cdev's bind gives EBUSY while the group
+ * path has the device.
+ */
 #define EXCLUSION_ERRNO		EBUSY
 
 /*
@@ -746,7 +759,13 @@ out:
 	vfio_dev_close(&dev);
 }
 
-/* 03:00.1 in the group, but bound to another iommufd: refused at its bind. */
+/*
+ * 03:00.1 in the group, but bound to another iommufd: refused at its bind,
+ * as the group's DMA already belongs to the first iommufd (the reference:
+ * EPERM).
+ */
+#define SIBLING_OTHER_IOMMUFD_ERRNO	EPERM
+
 static void mf_sibling_cannot_bind_another_iommufd(void)
 {
 	struct bound b1 = { .fd = -1, .iommufd = -1 };
@@ -766,7 +785,7 @@ static void mf_sibling_cannot_bind_another_iommufd(void)
 	if (EXPECT_OK(b1.fd, "opening " MF_BDF1 "'s cdev") &&
 	    EXPECT_OK(b1.iommufd, "opening another iommufd"))
 		EXPECT_ERRNO(vfio_device_bind_iommufd(b1.fd, b1.iommufd, &b1.devid),
-			     EXCLUSION_ERRNO,
+			     SIBLING_OTHER_IOMMUFD_ERRNO,
 			     "binding " MF_BDF1 " to another iommufd than its group sibling");
 	unbind_close(&b1);
 	vfio_dev_close(&dev);
@@ -774,10 +793,13 @@ static void mf_sibling_cannot_bind_another_iommufd(void)
 
 /*
  * 03:00.1 taken away from vfio-pci (left without a driver): it is in the
- * reset domain but in no VFIO device set, so not owned, and the empty fd
- * array cannot prove otherwise.
+ * reset domain but in no VFIO device set, so not owned (the only way to
+ * have a function of this slot not owned here: bound to vfio-pci, the
+ * sibling is owned through the shared group, and it cannot bind to another
+ * iommufd), and the empty fd array cannot prove otherwise (the reference:
+ * EINVAL).
  */
-#define NOT_OWNED_RESET_ERRNO	EPERM
+#define NOT_OWNED_RESET_ERRNO	EINVAL
 
 static void mf_reset_refused_with_sibling_not_owned(void)
 {
@@ -814,11 +836,11 @@ static const struct {
 	  device_refuses_access_before_bind },
 	{ "bind_iommufd_gives_devid_and_device_access " EDU_BDF,
 	  bind_gives_devid_and_access },
-	{ "second_bind_on_same_fd_refused " EDU_BDF,
+	{ "second_bind_on_same_fd_gives_einval " EDU_BDF,
 	  second_bind_refused },
-	{ "second_fd_of_bound_device_cannot_bind " EDU_BDF,
+	{ "second_fd_of_bound_device_bind_gives_einval " EDU_BDF,
 	  second_fd_cannot_bind },
-	{ "attach_to_ioas_and_detach " EDU_BDF,
+	{ "attach_to_ioas_works_and_unknown_id_gives_enoent " EDU_BDF,
 	  attach_to_ioas },
 	{ "edu_dma_round_trip_through_ioas_mapping " EDU_BDF,
 	  edu_dma_through_ioas },
@@ -828,9 +850,9 @@ static const struct {
 	  detach_blocks_dma },
 	{ "close_and_reopen_by_cdev_works " EDU_BDF,
 	  close_and_reopen },
-	{ "group_path_refused_while_cdev_bound " EDU_BDF,
+	{ "group_path_gives_ebusy_while_cdev_bound " EDU_BDF,
 	  group_open_refused_while_cdev_bound },
-	{ "cdev_bind_refused_while_group_path_open " EDU_BDF,
+	{ "cdev_bind_gives_ebusy_while_group_path_open " EDU_BDF,
 	  cdev_bind_refused_while_group_open },
 	{ "hot_reset_info_on_cdev_gives_own_devid " LONE_BDF,
 	  lone_info_gives_own_devid },
@@ -840,9 +862,9 @@ static const struct {
 	  lone_hot_reset_with_group_fds_refused },
 	{ "hot_reset_of_slot_owned_by_iommufd_devids_and_empty_array_reset " MF_BDF0,
 	  mf_info_and_reset_owned },
-	{ "group_sibling_cannot_bind_to_another_iommufd " MF_BDF1,
+	{ "group_sibling_bind_to_another_iommufd_gives_eperm " MF_BDF1,
 	  mf_sibling_cannot_bind_another_iommufd },
-	{ "hot_reset_of_slot_refused_with_sibling_not_owned " MF_BDF0,
+	{ "hot_reset_of_slot_with_sibling_not_owned_gives_einval " MF_BDF0,
 	  mf_reset_refused_with_sibling_not_owned },
 };
 
