@@ -299,10 +299,8 @@ static void second_fd_cannot_bind(void)
 	if (!bind_fresh(&b, EDU_BDF))
 		goto out;
 	c.fd = vfio_cdev_open(EDU_BDF);
-	if (c.fd < 0) {
-		tap_diag("a second open of the cdev: %s", tap_errno_name(-c.fd));
+	if (!EXPECT_OK(c.fd, "a second open of the bound device's cdev"))
 		goto out;
-	}
 	EXPECT_ERRNO(vfio_device_bind_iommufd(c.fd, b.iommufd, &c.devid),
 		     SECOND_FD_BIND_ERRNO,
 		     "VFIO_DEVICE_BIND_IOMMUFD of a second fd, same iommufd");
