@@ -131,7 +131,10 @@ vm-build:
 # The s390x cross build (seconds once its cache is warm), then the full
 # suite in the test VM, against ours and/or the reference
 # (DRIVER=ours|reference|both).  TEST=name runs one test program (or a,b several),
-# DEVICE=BDF restricts it to one function.
+# DEVICE=BDF restricts it to one function.  CDEV=1 has the tests open their
+# devices through the device cdev and iommufd instead of group and container
+# (VFIO_TEST_CDEV; needs KERNEL=debug: Debian's kernel has no cdev).
+CDEV_ENV = $(if $(filter-out 0,$(CDEV)),--env VFIO_TEST_CDEV=1)
 # The guest panics on the first WARN (panic_on_warn, which issue 11 asks
 # of every robustness run), with the whole kernel log replayed on the
 # console (panic_print=0x20): the run then fails as vm_finished and the
@@ -145,7 +148,8 @@ else ifeq ($(KERNEL),stock)
 	@$(MAKE) --no-print-directory cross-s390x
 	@$(VM_BUILD)
 	$(VM) --driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
-		$(if $(DEVICE),--device $(DEVICE)) $(if $(CHECK_APPEND),--append "$(CHECK_APPEND)")
+		$(if $(DEVICE),--device $(DEVICE)) $(CDEV_ENV) \
+		$(if $(CHECK_APPEND),--append "$(CHECK_APPEND)")
 else
 	@echo "KERNEL=$(KERNEL): stock or debug"; exit 2
 endif
@@ -178,7 +182,7 @@ check-debug: setup
 	$(VM) --kernel-dir $$dir --modules $$mods --append "$(DEBUG_APPEND)" \
 		--timeout $(DEBUG_TIMEOUT) --vm-timeout $(DEBUG_VM_TIMEOUT) \
 		--driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
-		$(if $(DEVICE),--device $(DEVICE))
+		$(if $(DEVICE),--device $(DEVICE)) $(CDEV_ENV)
 
 # The installer tests (make install, DKMS) on ours: 10+ minutes of depmod
 # and a module build under TCG, kept out of make check for CI's time.

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cdev_util.h"
 #include "edu_util.h"
 
 /* The factorial thread and the DMA timer (100 ms) under TCG-in-TCG. */
@@ -105,6 +106,18 @@ int edu_dma(struct vfio_dev *dev, uint64_t iova, uint32_t buf_off,
 	return ret;
 }
 
+/* VFIO_DMA_MAP_FLAG_READ / _WRITE as the IOMMU_IOAS_MAP_* that mean the same. */
+static uint32_t ioas_map_flags(uint32_t vfio_flags)
+{
+	uint32_t flags = 0;
+
+	if (vfio_flags & VFIO_DMA_MAP_FLAG_READ)
+		flags |= IOMMU_IOAS_MAP_READABLE;
+	if (vfio_flags & VFIO_DMA_MAP_FLAG_WRITE)
+		flags |= IOMMU_IOAS_MAP_WRITEABLE;
+	return flags;
+}
+
 int vfio_dma_buf_map(struct vfio_dev *dev, struct vfio_dma_buf *buf,
 		     uint64_t iova, size_t size, uint32_t flags)
 {
@@ -125,8 +138,14 @@ int vfio_dma_buf_map(struct vfio_dev *dev, struct vfio_dma_buf *buf,
 	}
 	buf->iova = iova;
 	buf->size = size;
-	map.vaddr = (uintptr_t)buf->vaddr;
-	ret = vfio_ioctl(dev->container_fd, VFIO_IOMMU_MAP_DMA, &map);
+	if (dev->cdev) {
+		ret = iommufd_ioas_map_fixed(dev->iommufd, dev->ioas_id,
+					     buf->vaddr, size, iova,
+					     ioas_map_flags(flags));
+	} else {
+		map.vaddr = (uintptr_t)buf->vaddr;
+		ret = vfio_ioctl(dev->container_fd, VFIO_IOMMU_MAP_DMA, &map);
+	}
 	if (ret < 0)
 		return ret;
 	buf->mapped = true;
@@ -145,10 +164,18 @@ int vfio_dma_unmap(int container_fd, uint64_t iova, uint64_t size)
 	return ret < 0 ? ret : 0;
 }
 
+int vfio_dev_dma_unmap(struct vfio_dev *dev, uint64_t iova, uint64_t size)
+{
+	if (dev->cdev)
+		return iommufd_ioas_unmap(dev->iommufd, dev->ioas_id, iova, size,
+					  NULL);
+	return vfio_dma_unmap(dev->container_fd, iova, size);
+}
+
 void vfio_dma_buf_free(struct vfio_dev *dev, struct vfio_dma_buf *buf)
 {
-	if (buf->mapped && dev->container_fd >= 0)
-		vfio_dma_unmap(dev->container_fd, buf->iova, buf->size);
+	if (buf->mapped && (dev->cdev || dev->container_fd >= 0))
+		vfio_dev_dma_unmap(dev, buf->iova, buf->size);
 	buf->mapped = false;
 	if (buf->vaddr)
 		munmap(buf->vaddr, buf->size);

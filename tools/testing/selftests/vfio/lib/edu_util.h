@@ -2,7 +2,7 @@
 /*
  * QEMU's edu (1234:11e8), the teaching device the zoo has twice: its
  * registers in BAR0, its interrupt raise/acknowledge, the factorial engine
- * and the DMA engine, and a DMA mapping for it in a type1 container.
+ * and the DMA engine, and a DMA mapping for it (type1 container or IOAS).
  *
  * Like vfio_util.h, everything that can fail returns a negative errno.
  */
@@ -72,7 +72,11 @@ int edu_factorial(struct vfio_dev *dev, uint32_t n, uint32_t *result);
 int edu_dma(struct vfio_dev *dev, uint64_t iova, uint32_t buf_off,
 	    uint32_t len, bool to_ram);
 
-/* Anonymous memory mapped into the device's container at @iova. */
+/*
+ * Anonymous memory mapped for the device at @iova: into its container
+ * (VFIO_IOMMU_MAP_DMA), or into its IOAS (IOMMU_IOAS_MAP at a fixed IOVA)
+ * when it was opened through the cdev.
+ */
 struct vfio_dma_buf {
 	void *vaddr;
 	uint64_t iova;
@@ -90,5 +94,7 @@ int vfio_dma_buf_map(struct vfio_dev *dev, struct vfio_dma_buf *buf,
 /* Unmaps (when mapped) and munmap()s; safe on a zeroed or freed buffer. */
 void vfio_dma_buf_free(struct vfio_dev *dev, struct vfio_dma_buf *buf);
 int vfio_dma_unmap(int container_fd, uint64_t iova, uint64_t size);
+/* Either path's unmap of [@iova, @iova + @size) for @dev. */
+int vfio_dev_dma_unmap(struct vfio_dev *dev, uint64_t iova, uint64_t size);
 
 #endif /* VFIO_SELFTEST_EDU_UTIL_H */

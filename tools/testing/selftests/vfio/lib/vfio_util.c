@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cdev_util.h"
 #include "vfio_util.h"
 
 #define PCI_DEVICES_DIR	"/sys/bus/pci/devices"
@@ -721,16 +722,108 @@ vfio_region_info_cap_find(const struct vfio_region_info *info, uint16_t id)
 	return search.found;
 }
 
-int vfio_dev_open(struct vfio_dev *dev, const char *bdf)
+bool vfio_test_cdev(void)
 {
-	uint32_t flags, i;
-	int ret;
+	const char *env = getenv("VFIO_TEST_CDEV");
 
+	return env && *env && strcmp(env, "0");
+}
+
+/* A closed vfio_dev for @bdf: every fd -1, no cdev. */
+static int dev_init(struct vfio_dev *dev, const char *bdf)
+{
 	memset(dev, 0, sizeof(*dev));
-	dev->container_fd = dev->group_fd = dev->fd = -1;
+	dev->container_fd = dev->group_fd = dev->fd = dev->iommufd = -1;
 	if (strlen(bdf) >= sizeof(dev->bdf))
 		return -ENAMETOOLONG;
 	strcpy(dev->bdf, bdf);
+	return 0;
+}
+
+/* Device info and the fixed part of every region's, on an open dev->fd. */
+static int dev_read_info(struct vfio_dev *dev)
+{
+	uint32_t i;
+	int ret;
+
+	ret = vfio_device_get_info(dev->fd, &dev->info);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < dev->info.num_regions && i < ARRAY_SIZE(dev->regions); i++)
+		if (vfio_device_get_region_info(dev->fd, i, &dev->regions[i]) < 0)
+			memset(&dev->regions[i], 0, sizeof(dev->regions[i]));
+	return 0;
+}
+
+int vfio_dev_open(struct vfio_dev *dev, const char *bdf)
+{
+	if (vfio_test_cdev())
+		return vfio_dev_open_cdev(dev, bdf);
+	return vfio_dev_open_group(dev, bdf);
+}
+
+int vfio_dev_open_cdev(struct vfio_dev *dev, const char *bdf)
+{
+	uint32_t pt_id;
+	int ret;
+
+	ret = dev_init(dev, bdf);
+	if (ret < 0)
+		return ret;
+	ret = pci_iommu_group(bdf);
+	if (ret < 0)
+		return ret;
+	dev->group = ret;
+
+	ret = vfio_cdev_open(bdf);
+	if (ret < 0)
+		return ret;
+	dev->fd = ret;
+
+	ret = iommufd_open();
+	if (ret < 0)
+		goto err_close_device;
+	dev->iommufd = ret;
+
+	ret = vfio_device_bind_iommufd(dev->fd, dev->iommufd, &dev->devid);
+	if (ret < 0)
+		goto err_close_iommufd;
+	ret = iommufd_ioas_alloc(dev->iommufd, &dev->ioas_id);
+	if (ret < 0)
+		goto err_close_iommufd;
+	/* The attached id may be a HWPT made for the IOAS: keep the IOAS's. */
+	pt_id = dev->ioas_id;
+	ret = vfio_device_attach_pt(dev->fd, &pt_id);
+	if (ret < 0)
+		goto err_close_iommufd;
+
+	ret = dev_read_info(dev);
+	if (ret < 0)
+		goto err_close_iommufd;
+	dev->cdev = true;
+	return 0;
+
+	/*
+	 * The bound device holds the iommufd context, so the order of the two
+	 * closes does not matter; closing the device fd detaches and unbinds.
+	 */
+err_close_iommufd:
+	close(dev->iommufd);
+	dev->iommufd = -1;
+err_close_device:
+	close(dev->fd);
+	dev->fd = -1;
+	return ret;
+}
+
+int vfio_dev_open_group(struct vfio_dev *dev, const char *bdf)
+{
+	uint32_t flags;
+	int ret;
+
+	ret = dev_init(dev, bdf);
+	if (ret < 0)
+		return ret;
 
 	ret = pci_iommu_group(bdf);
 	if (ret < 0)
@@ -768,12 +861,9 @@ int vfio_dev_open(struct vfio_dev *dev, const char *bdf)
 		goto err_close_group;
 	dev->fd = ret;
 
-	ret = vfio_device_get_info(dev->fd, &dev->info);
+	ret = dev_read_info(dev);
 	if (ret < 0)
 		goto err_close_device;
-	for (i = 0; i < dev->info.num_regions && i < ARRAY_SIZE(dev->regions); i++)
-		if (vfio_device_get_region_info(dev->fd, i, &dev->regions[i]) < 0)
-			memset(&dev->regions[i], 0, sizeof(dev->regions[i]));
 	return 0;
 
 err_close_device:
@@ -797,7 +887,12 @@ void vfio_dev_close(struct vfio_dev *dev)
 		close(dev->group_fd);
 	if (dev->container_fd >= 0)
 		close(dev->container_fd);
+	/* After the device fd, whose close unbinds it from the iommufd. */
+	if (dev->cdev && dev->iommufd >= 0)
+		close(dev->iommufd);
 	dev->fd = dev->group_fd = dev->container_fd = -1;
+	dev->iommufd = -1;
+	dev->cdev = false;
 }
 
 int vfio_region_pread(int device_fd, const struct vfio_region_info *region,
@@ -1089,7 +1184,7 @@ int pci_ext_capabilities(const char *bdf, uint16_t *offsets, int max)
 }
 
 static struct vfio_dev shared_dev = {
-	.fd = -1, .group_fd = -1, .container_fd = -1,
+	.fd = -1, .group_fd = -1, .container_fd = -1, .iommufd = -1,
 };
 
 int vfio_shared_dev_open(const char *bdf, struct vfio_dev **out)

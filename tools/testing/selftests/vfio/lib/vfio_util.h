@@ -189,13 +189,36 @@ struct vfio_dev {
 	struct vfio_device_info info;
 	/* Fixed part per index; size 0, flags 0 where the query failed. */
 	struct vfio_region_info regions[VFIO_PCI_NUM_REGIONS];
+	/*
+	 * Opened through the device cdev (container_fd and group_fd are -1):
+	 * the iommufd it is bound to, its devid there and the IOAS it is
+	 * attached to.  The rest is only valid when cdev is true, so a
+	 * vfio_dev set up by hand with the three fds at -1 stays a group one.
+	 */
+	bool cdev;
+	int iommufd;
+	uint32_t devid;
+	uint32_t ioas_id;
 };
 
 /*
  * Container + group + VFIO_TYPE1v2_IOMMU + device fd, then device and
  * region info.  On failure everything is closed again.
+ *
+ * With VFIO_TEST_CDEV=1 in the environment it is vfio_dev_open_cdev()
+ * instead, so the tests that only use the device fd (and DMA through
+ * vfio_dma_buf_map()) run unchanged over the cdev path.
  */
 int vfio_dev_open(struct vfio_dev *dev, const char *bdf);
+/* Group + container, whatever VFIO_TEST_CDEV says. */
+int vfio_dev_open_group(struct vfio_dev *dev, const char *bdf);
+/*
+ * /dev/vfio/devices/vfioN + /dev/iommu + VFIO_DEVICE_BIND_IOMMUFD + a new
+ * IOAS + VFIO_DEVICE_ATTACH_IOMMUFD_PT, then device and region info.
+ */
+int vfio_dev_open_cdev(struct vfio_dev *dev, const char *bdf);
+/* Whether VFIO_TEST_CDEV asks vfio_dev_open() for the cdev path. */
+bool vfio_test_cdev(void);
 void vfio_dev_close(struct vfio_dev *dev);
 
 /* pread/pwrite at @off inside a region; a short transfer is -EIO. */
