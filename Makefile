@@ -167,8 +167,14 @@ DEBUG_MODULES := tools/testing/vm/debug-modules.sh
 # panic_on_warn here (CHECK_APPEND is the stock lane's): this lane wants
 # every report of the run, and its log checks fail the run on any.
 DEBUG_APPEND := kasan_multi_shot
-DEBUG_TIMEOUT ?= 180
-DEBUG_VM_TIMEOUT ?= 1500
+# Measured on the first full run (2 cores, TCG, another session's kernel
+# build or VM beside it part of the time): boot to the first lane 152 s;
+# the reference lane 2768 s, of which unbind/unload 140 s and the kmemleak
+# scans 36 s; the longest programs vfio_leak_test 439 s, vfio_teardown_test
+# 145 s, vfio_config_diff_test 113 s (Debian's kernel: 59, 12 and 25 s).
+# So twice the longest program, and both lanes' time and half as much again.
+DEBUG_TIMEOUT ?= 900
+DEBUG_VM_TIMEOUT ?= 9000
 
 debug-kernel:
 	$(DEBUG_KERNEL)

@@ -28,8 +28,9 @@ here=$(dirname "$(readlink -f "$0")")
 FRAGMENT=$here/debug-kernel/debug.config
 SRC_PKG=linux-source-6.12
 SRC_TAR=/usr/src/$SRC_PKG.tar.xz
-# Three jobs on the two cores: measured ~15 min cold.  The C compiles
-# stall on I/O often enough that one extra job keeps both cores busy.
+# Three jobs on the two cores: the C compiles stall on I/O often enough
+# that one extra job keeps both cores busy.  Measured cold: 52 min 40 s
+# with another session's test VM beside it (58 min of CPU time in all).
 JOBS=${DEBUG_KERNEL_JOBS:-3}
 
 only_check=0
@@ -113,7 +114,7 @@ if built "$dir"; then
 fi
 
 start=$(date +%s)
-log "building into $dir (about 15 minutes with -j$JOBS on 2 cores)"
+log "building into $dir (30 to 50 minutes with -j$JOBS on 2 cores)"
 # A half-built tree of an interrupted run is not trusted: start over.
 rm -rf "$dir"
 mkdir -p "$dir"
