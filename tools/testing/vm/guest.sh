@@ -652,7 +652,8 @@ demo()
 # hardware access) and by the function that was running.
 profile_path()
 {
-	local lane=$1 path=$2 data=/tmp/perf-$lane-$path.data
+	local lane=$1 path=$2
+	local data=/tmp/perf-$lane-$path.data
 	local txt=$run/profile-$lane-$path.txt
 
 	echo "[$lane] # profiling $path"
