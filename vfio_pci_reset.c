@@ -368,6 +368,7 @@ int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 {
 	unsigned long minsz = offsetofend(struct vfio_pci_hot_reset, count);
 	struct vfio_pci_hot_reset hdr;
+	struct iommufd_ctx *ictx = NULL;
 	struct file **files = NULL;
 	struct pci_slot *slot;
 	unsigned int affected = 0, i;
@@ -381,21 +382,19 @@ int vfio_pci_ioctl_hot_reset(struct vfio_pci_core_device *vdev,
 
 	/* The empty array is the cdev form, and the only one it has. */
 	if (vfio_device_cdev_opened(&vdev->vdev)) {
-		struct iommufd_ctx *ictx = vfio_iommufd_device_ictx(&vdev->vdev);
-
+		ictx = vfio_iommufd_device_ictx(&vdev->vdev);
 		if (hdr.count || !ictx)
 			return -EINVAL;
-		ret = vfio_pci_reset_scope(vdev->pdev, &slot);
-		if (ret)
-			return ret;
-		return vfio_pci_dev_set_hot_reset(vdev, slot, NULL, 0, ictx);
-	}
-	if (!hdr.count)
+	} else if (!hdr.count) {
 		return -EINVAL;
+	}
 
 	ret = vfio_pci_reset_scope(vdev->pdev, &slot);
 	if (ret)
 		return ret;
+	if (ictx)
+		return vfio_pci_dev_set_hot_reset(vdev, slot, NULL, 0, ictx);
+
 	vfio_pci_for_each_affected(vdev->pdev, slot, vfio_pci_count_one, &affected);
 
 	/* No more groups than functions, and the array must be all there. */
