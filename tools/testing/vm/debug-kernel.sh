@@ -45,15 +45,6 @@ log()
 	echo "debug-kernel: $*" >&2
 }
 
-missing()
-{
-	local p
-
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed$' || echo "$p"
-	done
-}
 
 cache_dir()
 {
@@ -86,15 +77,7 @@ fi
 # dwarves for pahole, kmod for depmod in modules_install).
 PKGS=("$SRC_PKG" make gcc libc6-dev bc bison flex libelf-dev libssl-dev dwarves
       kmod xz-utils)
-need=$(missing "${PKGS[@]}")
-if [ -n "$need" ]; then
-	[ "$(id -u)" = 0 ] || vm_die "building the debug kernel needs root to install:" $need
-	log "installing" $need
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $need >&2
-fi
+vm_install "${PKGS[@]}"
 [ -r "$SRC_TAR" ] || vm_die "$SRC_TAR missing after installing $SRC_PKG"
 
 dir=$(cache_dir) || vm_die "cannot read the version of $SRC_PKG"

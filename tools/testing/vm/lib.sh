@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Shared by setup.sh and run.sh; sourced, not run.
+# Shared by setup.sh, run.sh and debug-kernel.sh; sourced, not run.
 
 # The Debian meta packages that name the kernel the test VM boots.
 VM_META_IMAGE=linux-image-6.12-amd64
@@ -12,6 +12,26 @@ vm_die()
 {
 	echo "vm: $*" >&2
 	exit 2
+}
+
+# Installs those of the named Debian packages that are missing (as root),
+# saying so on stderr: a caller's stdout stays its own (debug-kernel.sh
+# prints its directory there).
+vm_install()
+{
+	local need p
+
+	need=$(for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done)
+	[ -n "$need" ] || return 0
+	[ "$(id -u)" = 0 ] || vm_die "root is needed to install:" $need
+	echo "vm: installing" $need >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >&2
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $need >&2
 }
 
 # Exact kernel release the installed image meta package points at, e.g.

@@ -20,34 +20,12 @@ PKGS=(make gcc libc6-dev sparse cpio xz-utils kmod pciutils gawk coreutils socat
       busybox-static qemu-system-x86 qemu-utils linux-perf
       "$VM_META_IMAGE" "$VM_META_HEADERS")
 
-missing()
-{
-	local p
-
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
-			grep -q '^install ok installed$' || echo "$p"
-	done
-}
-
-need=$(missing "${PKGS[@]}")
-if [ -n "$need" ]; then
-	[ "$(id -u)" = 0 ] || vm_die "setup needs root to install:" $need
-	echo "setup: installing" $need
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $need
-fi
+vm_install "${PKGS[@]}"
 
 rel=$(vm_kernel_release) || vm_die "cannot resolve the kernel behind $VM_META_IMAGE"
 # The metas can move ahead of a previously installed release: make sure the
 # exact image and headers they name are both present.
-need=$(missing "linux-image-$rel" "linux-headers-$rel")
-if [ -n "$need" ]; then
-	echo "setup: installing" $need
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need
-fi
+vm_install "linux-image-$rel" "linux-headers-$rel"
 
 [ -r "/boot/vmlinuz-$rel" ] || vm_die "/boot/vmlinuz-$rel missing after install"
 [ -d "/usr/src/linux-headers-$rel" ] || vm_die "/usr/src/linux-headers-$rel missing after install"
