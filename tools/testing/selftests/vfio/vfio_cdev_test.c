@@ -54,33 +54,6 @@
 /* Why every case skips, when the kernel cannot open devices by cdev. */
 static char unsupported[160];
 
-static uint8_t pattern(int seed, size_t i)
-{
-	return (uint8_t)(i * 13 + seed * 7 + (i >> 8) + 1);
-}
-
-static void fill(void *buf, size_t len, int seed)
-{
-	uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = pattern(seed, i);
-}
-
-static bool expect_same(const void *got, const void *want, size_t len,
-			const char *what)
-{
-	const uint8_t *g = got, *w = want;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (g[i] != w[i])
-			return tap_check(false, "%s: byte 0x%zx: expected 0x%02x, got 0x%02x",
-					 what, i, w[i], g[i]);
-	return true;
-}
-
 static bool expect_all(const void *got, uint8_t want, size_t len,
 		       const char *what)
 {
@@ -376,7 +349,7 @@ static bool dma_round_trip(struct dma_setup *s, int seed, const char *when)
 {
 	char what[128];
 
-	fill(s->src.vaddr, PAGE, seed);
+	edu_fill_pattern(s->src.vaddr, PAGE, seed);
 	memset(s->dst.vaddr, 0, PAGE);
 	snprintf(what, sizeof(what), "DMA RAM->edu from IOVA 0x%llx %s",
 		 SRC_IOVA, when);
@@ -387,7 +360,7 @@ static bool dma_round_trip(struct dma_setup *s, int seed, const char *when)
 	if (!EXPECT_OK(edu_dma(&s->dev, DST_IOVA, 0, EDU_DMA_REACHABLE, true), what))
 		return false;
 	snprintf(what, sizeof(what), "the destination page %s", when);
-	return expect_same(s->dst.vaddr, s->src.vaddr, EDU_DMA_REACHABLE, what);
+	return tap_expect_bytes(s->dst.vaddr, s->src.vaddr, EDU_DMA_REACHABLE, what);
 }
 
 /* A DMA edu->RAM to DST_IOVA that must not reach the destination page. */

@@ -147,33 +147,6 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-static uint8_t pattern(int seed, size_t i)
-{
-	return (uint8_t)(i * 31 + seed * 17 + (i >> 8) + 1);
-}
-
-static void fill(void *buf, size_t len, int seed)
-{
-	uint8_t *p = buf;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = pattern(seed, i);
-}
-
-static bool expect_same(const void *got, const void *want, size_t len,
-			const char *what)
-{
-	const uint8_t *g = got, *w = want;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (g[i] != w[i])
-			return tap_check(false, "%s: byte 0x%zx: expected 0x%02x, got 0x%02x",
-					 what, i, w[i], g[i]);
-	return true;
-}
-
 /* ---- the migration uAPI ------------------------------------------------- */
 
 static int mig_get(struct vfio_dev *dev, uint32_t *state)
@@ -378,14 +351,14 @@ static bool prepare_a(int seed, struct edu_regs *saved)
 	    !EXPECT_OK(edu_factorial(a, 10, &val), "10! on A") ||
 	    !EXPECT_EQ(val, 3628800, "10! on A"))
 		return false;
-	fill(dma_page(A, 0), PAGE, seed);
+	edu_fill_pattern(dma_page(A, 0), PAGE, seed);
 	memset(dma_page(A, 1), 0, PAGE);
 	if (!EXPECT_OK(edu_dma(a, DMA_IOVA, 0, EDU_DMA_REACHABLE, false),
 		       "DMA of the pattern RAM->device on A") ||
 	    !EXPECT_OK(edu_dma(a, DMA_IOVA + PAGE, 0, EDU_DMA_REACHABLE, true),
 		       "DMA of the buffer device->RAM on A") ||
-	    !expect_same(dma_page(A, 1), dma_page(A, 0), EDU_DMA_REACHABLE,
-			 "A's buffer DMAed back to RAM"))
+	    !tap_expect_bytes(dma_page(A, 1), dma_page(A, 0), EDU_DMA_REACHABLE,
+			      "A's buffer DMAed back to RAM"))
 		return false;
 	if (!EXPECT_OK(edu_write64(a, EDU_REG_DMA_SRC, 0x11110000ull + seed), "DMA src on A") ||
 	    !EXPECT_OK(edu_write64(a, EDU_REG_DMA_DST, 0x22220000ull + seed), "DMA dst on A") ||
@@ -428,8 +401,8 @@ static bool save_a(uint8_t *buf, size_t *len, const size_t *sizes, size_t nsizes
 		goto out;
 	EXPECT_EQ(fd_read(fd, &extra, 1), 0, "read after the end of STOP_COPY (permanent EOF)");
 	EXPECT_TRUE(*len > 0, "STOP_COPY stream length > 0");
-	ok = expect_same(t.dma[A].vaddr, before, DMA_SIZE,
-			 "A's DMA mapping after STOP_COPY was read");
+	ok = tap_expect_bytes(t.dma[A].vaddr, before, DMA_SIZE,
+			      "A's DMA mapping after STOP_COPY was read");
 out:
 	close_fd(&fd);
 	free(before);
@@ -456,7 +429,7 @@ static void load_b_and_check(const uint8_t *buf, size_t len, const size_t *sizes
 		tap_check(false, "out of memory");
 		return;
 	}
-	fill(t.dma[B].vaddr, DMA_SIZE, seed + 100);
+	edu_fill_pattern(t.dma[B].vaddr, DMA_SIZE, seed + 100);
 	memcpy(before, t.dma[B].vaddr, DMA_SIZE);
 	edu_ack(b, ~0u);
 	if (!set_ok(b, ST_STOP, NULL) || !set_session(b, ST_RESUMING, &fd))
@@ -467,7 +440,7 @@ static void load_b_and_check(const uint8_t *buf, size_t len, const size_t *sizes
 	if (!set_ok(b, ST_STOP, NULL))
 		goto out;
 	close_fd(&fd);
-	expect_same(t.dma[B].vaddr, before, DMA_SIZE, "B's DMA mapping after the load");
+	tap_expect_bytes(t.dma[B].vaddr, before, DMA_SIZE, "B's DMA mapping after the load");
 	irq_expect_quiet(t.msi[B], "B's MSI while B is in STOP");
 	if (via_p2p) {
 		if (!set_ok(b, ST_RUNNING_P2P, NULL))
@@ -485,11 +458,11 @@ static void load_b_and_check(const uint8_t *buf, size_t len, const size_t *sizes
 	if (EXPECT_OK(edu_factorial(b, 5, &val), "5! on B"))
 		EXPECT_EQ(val, 120, "5! on B (the engine still works)");
 	memset(dma_page(B, 1), 0, PAGE);
-	fill(before, PAGE, seed);
+	edu_fill_pattern(before, PAGE, seed);
 	if (EXPECT_OK(edu_dma(b, DMA_IOVA + PAGE, 0, EDU_DMA_REACHABLE, true),
 		      "DMA of B's buffer device->RAM"))
-		expect_same(dma_page(B, 1), before, EDU_DMA_REACHABLE,
-				    "B's buffer against A's pattern");
+		tap_expect_bytes(dma_page(B, 1), before, EDU_DMA_REACHABLE,
+				 "B's buffer against A's pattern");
 	EXPECT_OK(edu_ack(b, ~0u), "acknowledging B's irqs");
 out:
 	close_fd(&fd);
@@ -946,7 +919,7 @@ static void round_trip_pre_copy(void)
 	if (!EXPECT_EQ(read_stream(fd, scratch, STREAM_MAX, &len, whole, 1), 0,
 		       "reading the rest of the stream in STOP_COPY to its end"))
 		goto out;
-	expect_same(t.dma[A].vaddr, before, DMA_SIZE, "A's DMA mapping after the save");
+	tap_expect_bytes(t.dma[A].vaddr, before, DMA_SIZE, "A's DMA mapping after the save");
 	tap_diag("PRE_COPY stream of A: %zu precopy bytes + %zu in STOP_COPY", pre, len - pre);
 	if (t.data_size)
 		tap_check(len <= 2 * t.data_size,
@@ -1171,14 +1144,14 @@ static void source_keeps_working(void)
 		EXPECT_EQ_HEX(val, 0xf0f0f0f0, "liveness on A after the migration");
 	if (EXPECT_OK(edu_factorial(a, 6, &val), "6! on A"))
 		EXPECT_EQ(val, 720, "6! on A after the migration");
-	fill(dma_page(A, 0), PAGE, 5);
+	edu_fill_pattern(dma_page(A, 0), PAGE, 5);
 	memset(dma_page(A, 1), 0, PAGE);
 	if (EXPECT_OK(edu_dma(a, DMA_IOVA, 0, EDU_DMA_REACHABLE, false),
 		      "DMA RAM->device on A") &&
 	    EXPECT_OK(edu_dma(a, DMA_IOVA + PAGE, 0, EDU_DMA_REACHABLE, true),
 		      "DMA device->RAM on A"))
-		expect_same(dma_page(A, 1), dma_page(A, 0), EDU_DMA_REACHABLE,
-			    "A's DMA round trip");
+		tap_expect_bytes(dma_page(A, 1), dma_page(A, 0), EDU_DMA_REACHABLE,
+				 "A's DMA round trip");
 	irq_eventfd_take(t.msi[A]);
 	EXPECT_OK(edu_ack(a, ~0u), "acknowledging A's irqs");
 	if (EXPECT_OK(edu_raise(a, 0x1), "raising irq bit 0 on A"))
@@ -1211,8 +1184,8 @@ static void reset_in_running(void)
 	memset(dma_page(A, 1), 0, PAGE);
 	if (EXPECT_OK(edu_dma(a, DMA_IOVA + PAGE, 0, EDU_DMA_REACHABLE, true),
 		      "DMA device->RAM after reset"))
-		expect_same(dma_page(A, 1), dma_page(A, 0), EDU_DMA_REACHABLE,
-			    "the DMA buffer kept across the reset");
+		tap_expect_bytes(dma_page(A, 1), dma_page(A, 0), EDU_DMA_REACHABLE,
+				 "the DMA buffer kept across the reset");
 }
 
 static void reset_mid_session(void)

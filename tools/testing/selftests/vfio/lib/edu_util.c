@@ -181,3 +181,12 @@ void vfio_dma_buf_free(struct vfio_dev *dev, struct vfio_dma_buf *buf)
 		munmap(buf->vaddr, buf->size);
 	buf->vaddr = NULL;
 }
+
+void edu_fill_pattern(void *buf, size_t len, int seed)
+{
+	uint8_t *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)(i * 31 + seed * 17 + (i >> 8) + 1);
+}

@@ -69,6 +69,13 @@ int edu_factorial(struct vfio_dev *dev, uint32_t n, uint32_t *result);
  * idle again (-ETIMEDOUT).  Bus master must be on.  -ERANGE for a range
  * beyond EDU_DMA_REACHABLE, which would kill the VM.
  */
+/*
+ * Fills @len bytes with a pattern of @seed: no byte repeats its neighbour's
+ * value and no two seeds give the same bytes, so a DMA that moved the wrong
+ * bytes, or none, shows.
+ */
+void edu_fill_pattern(void *buf, size_t len, int seed);
+
 int edu_dma(struct vfio_dev *dev, uint64_t iova, uint32_t buf_off,
 	    uint32_t len, bool to_ram);
 

@@ -242,3 +242,16 @@ bool tap_expect_streq(const char *got, const char *want, const char *what)
 	return tap_check(strcmp(got, want) == 0,
 			 "%s: expected \"%s\", got \"%s\"", what, want, got);
 }
+
+bool tap_expect_bytes(const void *got, const void *want, size_t len,
+		      const char *what)
+{
+	const uint8_t *g = got, *w = want;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (g[i] != w[i])
+			return tap_check(false, "%s: byte 0x%zx: expected 0x%02x, got 0x%02x",
+					 what, i, w[i], g[i]);
+	return true;
+}

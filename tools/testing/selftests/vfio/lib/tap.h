@@ -12,6 +12,7 @@
 #define VFIO_SELFTEST_TAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define TAP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -50,6 +51,9 @@ bool tap_expect_ge(long long got, long long min, const char *what);
 bool tap_expect_ok(long long ret, const char *what);
 bool tap_expect_errno(long long ret, int err, const char *what);
 bool tap_expect_streq(const char *got, const char *want, const char *what);
+/* @len bytes at @got equal those at @want; names the first that differs. */
+bool tap_expect_bytes(const void *got, const void *want, size_t len,
+		      const char *what);
 
 #define EXPECT_TRUE(cond, what)						\
 	tap_check(!!(cond), "%s: expected %s, it was not", (what), #cond)
