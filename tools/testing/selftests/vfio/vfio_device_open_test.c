@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Opening a device: container, group, IOMMU type, device fds, and which of
- * them runs the driver's open_device/close_device.
+ * them runs the driver's open_device/close_device.  All of it is the group
+ * path's, so VFIO_TEST_CDEV does not change it (vfio_cdev_test has the cdev's).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +94,7 @@ static void second_group_open_is_ebusy(const struct pci_func *f)
 	struct vfio_dev dev;
 	int ret;
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, f->bdf), "opening the device"))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, f->bdf), "opening the device"))
 		return;
 	ret = vfio_group_open(dev.group);
 	EXPECT_ERRNO(ret, EBUSY, "second open of /dev/vfio/N");
@@ -108,7 +109,7 @@ static void second_device_fd_is_new_and_works(const struct pci_func *f)
 	struct vfio_dev dev;
 	int fd2;
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, f->bdf), "opening the device"))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, f->bdf), "opening the device"))
 		return;
 	fd2 = vfio_group_get_device_fd(dev.group_fd, f->bdf);
 	if (!EXPECT_OK(fd2, "second VFIO_GROUP_GET_DEVICE_FD"))
@@ -131,7 +132,7 @@ static void unknown_name_is_enodev(const struct pci_func *f)
 	struct vfio_dev dev;
 	int i, n, ret;
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, f->bdf), "opening the device"))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, f->bdf), "opening the device"))
 		return;
 	ret = vfio_group_get_device_fd(dev.group_fd, "vfio-test-no-such-device");
 	EXPECT_ERRNO(ret, ENODEV, "VFIO_GROUP_GET_DEVICE_FD of a made-up name");
@@ -162,7 +163,7 @@ static void closing_first_fd_keeps_second(const struct pci_func *f)
 	struct vfio_dev dev;
 	int fd2;
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, f->bdf), "opening the device"))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, f->bdf), "opening the device"))
 		return;
 	fd2 = vfio_group_get_device_fd(dev.group_fd, f->bdf);
 	if (!EXPECT_OK(fd2, "second VFIO_GROUP_GET_DEVICE_FD"))
@@ -226,7 +227,7 @@ static void open_first_close_last(const struct pci_func *f)
 		expect_attr(f, "power_state", "D3hot", STATE_TIMEOUT_MS,
 			    "with no fd open");
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, f->bdf), "opening the device"))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, f->bdf), "opening the device"))
 		return;
 	expect_attr(f, "enable", "1", 0, "with the first fd open");
 	if (pm)

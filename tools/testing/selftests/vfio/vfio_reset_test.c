@@ -7,6 +7,9 @@
  * function alone behind a root port and for a multifunction slot.
  *
  * Each method exercised is printed as "# reset-method <BDF> <method>: ...".
+ * The hot reset cases prove the group form (group ids, group fds), so they
+ * open through the group whatever VFIO_TEST_CDEV says; vfio_cdev_test has
+ * the cdev form.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -192,7 +195,7 @@ static void lone_info_lists_it_with_group(void)
 {
 	struct vfio_dev dev;
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, LONE_BDF), "opening " LONE_BDF))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, LONE_BDF), "opening " LONE_BDF))
 		return;
 	expect_info_is_bus(dev.fd, LONE_BDF);
 	vfio_dev_close(&dev);
@@ -204,7 +207,7 @@ static void lone_hot_reset_with_own_group_works(void)
 	struct vfio_dev dev;
 	int32_t fds[1];
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, LONE_BDF), "opening " LONE_BDF))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, LONE_BDF), "opening " LONE_BDF))
 		return;
 	if (read_view(&dev, &before)) {
 		fds[0] = dev.group_fd;
@@ -220,7 +223,7 @@ static void lone_hot_reset_without_groups_refused(void)
 {
 	struct vfio_dev dev;
 
-	if (!EXPECT_OK(vfio_dev_open(&dev, LONE_BDF), "opening " LONE_BDF))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, LONE_BDF), "opening " LONE_BDF))
 		return;
 	EXPECT_ERRNO(vfio_hot_reset(dev.fd, NULL, 0), EINVAL,
 		     "VFIO_DEVICE_PCI_HOT_RESET with no group");
@@ -237,9 +240,9 @@ static void lone_hot_reset_with_wrong_group_refused(void)
 		tap_case_skip("no %s to own a second group", OTHER_BDF);
 		return;
 	}
-	if (!EXPECT_OK(vfio_dev_open(&dev, LONE_BDF), "opening " LONE_BDF))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, LONE_BDF), "opening " LONE_BDF))
 		return;
-	if (!EXPECT_OK(vfio_dev_open(&other, OTHER_BDF), "opening " OTHER_BDF))
+	if (!EXPECT_OK(vfio_dev_open_group(&other, OTHER_BDF), "opening " OTHER_BDF))
 		goto out;
 	fds[0] = other.group_fd;
 	EXPECT_ERRNO(vfio_hot_reset(dev.fd, fds, 1), EINVAL,
@@ -272,7 +275,7 @@ static void mf_info_lists_both_functions(void)
 
 	if (!mf_present())
 		return;
-	if (!EXPECT_OK(vfio_dev_open(&dev, MF_BDF0), "opening " MF_BDF0))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, MF_BDF0), "opening " MF_BDF0))
 		return;
 	expect_info_is_bus(dev.fd, MF_BDF0);
 	/* Measured: without ACS on the functions they share one IOMMU group. */
@@ -287,7 +290,7 @@ static void mf_hot_reset_refused_without_groups(void)
 
 	if (!mf_present())
 		return;
-	if (!EXPECT_OK(vfio_dev_open(&dev, MF_BDF0), "opening " MF_BDF0))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, MF_BDF0), "opening " MF_BDF0))
 		return;
 	EXPECT_ERRNO(vfio_hot_reset(dev.fd, NULL, 0), EINVAL,
 		     "hot reset of the slot with no group");
@@ -310,7 +313,7 @@ static void mf_hot_reset_with_group_resets_both(void)
 	if (pci_iommu_group(MF_BDF0) != pci_iommu_group(MF_BDF1)) {
 		tap_diag("the slot's functions are in two groups: opening both");
 	}
-	if (!EXPECT_OK(vfio_dev_open(&dev, MF_BDF0), "opening " MF_BDF0))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, MF_BDF0), "opening " MF_BDF0))
 		return;
 	fd1 = vfio_group_get_device_fd(dev.group_fd, MF_BDF1);
 	if (fd1 == -ENODEV) {

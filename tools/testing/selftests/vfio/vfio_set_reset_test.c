@@ -8,6 +8,8 @@
  * the whole set is released: when the last function of the set is closed,
  * a bus reset clears both.  The register used is e1000's TDBAL (BAR0
  * 0x3800), which keeps what is written and is zero after a reset.
+ * Both functions are opened through their one group fd, so the group path
+ * is used whatever VFIO_TEST_CDEV says.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,7 @@ static bool open_and_mark(struct vfio_dev *dev, const char *bdf)
 {
 	uint64_t val = 0;
 
-	if (!EXPECT_OK(vfio_dev_open(dev, bdf), bdf))
+	if (!EXPECT_OK(vfio_dev_open_group(dev, bdf), bdf))
 		return false;
 	if (!EXPECT_OK(vfio_set_memory_decode(dev, true), "memory decode on") ||
 	    !EXPECT_OK(region_write_le(dev, VFIO_PCI_BAR0_REGION_INDEX, E1000_TDBAL, 4, MARK),
@@ -114,7 +116,7 @@ static void release_of_the_last_function_resets_the_set(void)
 	if (!open_and_mark(&dev, MF_BDF1))
 		return;
 	vfio_dev_close(&dev);
-	if (!EXPECT_OK(vfio_dev_open(&dev, MF_BDF1), "opening " MF_BDF1 " again"))
+	if (!EXPECT_OK(vfio_dev_open_group(&dev, MF_BDF1), "opening " MF_BDF1 " again"))
 		return;
 	if (EXPECT_OK(vfio_set_memory_decode(&dev, true), "memory decode on") &&
 	    read_tdbal(&dev, &val))
