@@ -17,6 +17,9 @@
  * readable through MMIO; only the DMA engine reaches it.  To save or load
  * it the driver borrows one page of the user's own DMA mapping, puts the
  * page's bytes aside, moves the buffer through it and puts the bytes back.
+ * The CPU reaches that page through the user's VFIO container
+ * (vfio_dma_rw()) or, when the device is bound to an iommufd, through an
+ * iommufd access on the IOAS the user attached the device to.
  *
  * It binds only where driver_override names it.
  */
@@ -24,6 +27,7 @@
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iommu.h>
+#include <linux/iommufd.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
@@ -108,13 +112,22 @@ struct edu_vfio_state {
  *	STOP (a stopped device raises nothing)
  * @raise_pending: @irq_status waits to be raised
  *
- * Both are used only from the migration ops and the reset op, which the core
- * serializes under its migration lock.
+ * @ioas_lock: protects @ioas_id and @ioas_valid; a leaf lock, taken in the
+ *	iommufd attach/detach/unbind ops and when a transfer borrows a page
+ * @ioas_id: the IOAS (or HW pagetable) the user attached the device to
+ *	through iommufd
+ * @ioas_valid: @ioas_id holds an attachment
+ *
+ * @irq_status and @raise_pending are used only from the migration ops and
+ * the reset op, which the core serializes under its migration lock.
  */
 struct edu_vfio_device {
 	struct vfio_pci_core_device	core;
 	u32				irq_status;
 	bool				raise_pending;
+	struct mutex			ioas_lock;
+	u32				ioas_id;
+	bool				ioas_valid;
 };
 
 static struct edu_vfio_device *to_edu(struct vfio_pci_core_device *vdev)
@@ -178,17 +191,103 @@ static int edu_wait_idle(struct vfio_pci_core_device *vdev, void __iomem *bar,
  * @iova: its address, page aligned, below EDU_DMA_LIMIT
  * @saved: its bytes, put back by edu_borrow_end()
  * @command: the command register as it was, to put back bus mastering
+ * @access: the iommufd access the CPU reads and writes the page through;
+ *	NULL when the device is in a VFIO container
  */
 struct edu_borrow {
-	dma_addr_t	iova;
-	u8		*saved;
-	u16		command;
+	dma_addr_t		iova;
+	u8			*saved;
+	u16			command;
+	struct iommufd_access	*access;
 };
+
+#if IS_ENABLED(CONFIG_IOMMUFD)
+/*
+ * The access only reads and writes, it pins nothing, so an unmap of the
+ * user's has nothing to drop: a transfer to an unmapped page fails.
+ */
+static void edu_access_unmap(void *data, unsigned long iova,
+			     unsigned long length)
+{
+}
+
+static const struct iommufd_access_ops edu_access_ops = {
+	.unmap	= edu_access_unmap,
+};
+
+/*
+ * A device bound to an iommufd has no container for vfio_dma_rw(): the CPU
+ * reaches the user's memory through an access of our own on the IOAS the
+ * device is attached to.
+ */
+static int edu_access_begin(struct edu_vfio_device *edev, struct edu_borrow *b)
+{
+	struct pci_dev *pdev = edev->core.pdev;
+	struct iommufd_ctx *ictx = vfio_iommufd_device_ictx(&edev->core.vdev);
+	struct iommufd_access *access;
+	bool attached;
+	u32 pt_id, id;
+	int ret;
+
+	b->access = NULL;
+	if (!ictx)
+		return 0;
+
+	mutex_lock(&edev->ioas_lock);
+	attached = edev->ioas_valid;
+	pt_id = edev->ioas_id;
+	mutex_unlock(&edev->ioas_lock);
+	if (!attached)
+		return -ENOSPC;
+
+	access = iommufd_access_create(ictx, &edu_access_ops, edev, &id);
+	if (IS_ERR(access))
+		return PTR_ERR(access);
+	ret = iommufd_access_attach(access, pt_id);
+	if (ret) {
+		pci_warn(pdev, "edu: cannot reach the user's memory through iommufd object %u (%d): migration needs the device attached to an IOAS\n",
+			 pt_id, ret);
+		iommufd_access_destroy(access);
+		return ret;
+	}
+	b->access = access;
+	return 0;
+}
+
+static void edu_access_end(struct edu_borrow *b)
+{
+	if (!b->access)
+		return;
+	iommufd_access_detach(b->access);
+	iommufd_access_destroy(b->access);
+}
+#else
+static int edu_access_begin(struct edu_vfio_device *edev, struct edu_borrow *b)
+{
+	b->access = NULL;
+	return 0;
+}
+
+static void edu_access_end(struct edu_borrow *b)
+{
+}
+#endif
+
+/* The CPU's way to the borrowed page: the container or the access. */
+static int edu_user_rw(struct vfio_pci_core_device *vdev, struct edu_borrow *b,
+		       dma_addr_t iova, void *data, size_t len, bool write)
+{
+	if (b->access)
+		return iommufd_access_rw(b->access, iova, data, len,
+					 write ? IOMMUFD_ACCESS_RW_WRITE :
+						 IOMMUFD_ACCESS_RW_READ);
+	return vfio_dma_rw(&vdev->vdev, iova, data, len, write);
+}
 
 /*
  * Finds a page the device may read and write: mapped in the device's IOMMU
  * domain below the engine's reach, and writable through the user's mapping.
- * vfio_dma_rw() may fault on the user's memory, so neither this nor
+ * Reaching the user's memory may fault, so neither this nor
  * edu_borrow_end() may be called within edu_bar_begin()/edu_bar_end().
  */
 static int edu_borrow_begin(struct vfio_pci_core_device *vdev,
@@ -197,24 +296,31 @@ static int edu_borrow_begin(struct vfio_pci_core_device *vdev,
 	struct pci_dev *pdev = vdev->pdev;
 	struct iommu_domain *domain;
 	dma_addr_t iova;
+	int ret;
 
 	domain = iommu_get_domain_for_dev(&pdev->dev);
 	if (!domain)
 		goto err_none;
 
+	ret = edu_access_begin(to_edu(vdev), b);
+	if (ret == -ENOSPC)
+		goto err_none;
+	if (ret)
+		return ret;
+
 	b->saved = kmalloc(EDU_BUF_SIZE, GFP_KERNEL);
-	if (!b->saved)
+	if (!b->saved) {
+		edu_access_end(b);
 		return -ENOMEM;
+	}
 
 	for (iova = 0; iova < EDU_DMA_LIMIT; iova += PAGE_SIZE) {
 		if (!iommu_iova_to_phys(domain, iova))
 			continue;
-		if (vfio_dma_rw(&vdev->vdev, iova, b->saved, EDU_BUF_SIZE,
-				false))
+		if (edu_user_rw(vdev, b, iova, b->saved, EDU_BUF_SIZE, false))
 			continue;
 		/* Writing the same bytes back proves the page writable. */
-		if (vfio_dma_rw(&vdev->vdev, iova, b->saved, EDU_BUF_SIZE,
-				true))
+		if (edu_user_rw(vdev, b, iova, b->saved, EDU_BUF_SIZE, true))
 			continue;
 		b->iova = iova;
 		pci_read_config_word(pdev, PCI_COMMAND, &b->command);
@@ -224,6 +330,7 @@ static int edu_borrow_begin(struct vfio_pci_core_device *vdev,
 		return 0;
 	}
 	kfree(b->saved);
+	edu_access_end(b);
 err_none:
 	pci_warn(pdev, "edu: the DMA buffer needs a writable DMA mapping below 256 MiB to travel through\n");
 	return -ENOSPC;
@@ -236,8 +343,9 @@ static int edu_borrow_end(struct vfio_pci_core_device *vdev,
 
 	if (!(b->command & PCI_COMMAND_MASTER))
 		pci_write_config_word(vdev->pdev, PCI_COMMAND, b->command);
-	ret = vfio_dma_rw(&vdev->vdev, b->iova, b->saved, EDU_BUF_SIZE, true);
+	ret = edu_user_rw(vdev, b, b->iova, b->saved, EDU_BUF_SIZE, true);
 	kfree(b->saved);
+	edu_access_end(b);
 	if (ret)
 		pci_warn(vdev->pdev, "edu: could not give the borrowed page at %pad back: %d\n",
 			 &b->iova, ret);
@@ -434,7 +542,7 @@ static int edu_mig_save(struct vfio_pci_core_device *vdev,
 	writeq(le64_to_cpu(state->dma_cnt), bar + EDU_REG_DMA_CNT);
 	edu_bar_end(vdev);
 	if (!ret)
-		ret = vfio_dma_rw(&vdev->vdev, b.iova, state->buffer,
+		ret = edu_user_rw(vdev, &b, b.iova, state->buffer,
 				  EDU_BUF_SIZE, false);
 out_return:
 	end = edu_borrow_end(vdev, &b);
@@ -479,7 +587,7 @@ static int edu_load_state(struct vfio_pci_core_device *vdev,
 	ret = edu_borrow_begin(vdev, &b);
 	if (ret)
 		return ret;
-	ret = vfio_dma_rw(&vdev->vdev, b.iova, (void *)state->buffer,
+	ret = edu_user_rw(vdev, &b, b.iova, (void *)state->buffer,
 			  EDU_BUF_SIZE, true);
 	if (ret)
 		goto out_return;
@@ -565,9 +673,10 @@ static int edu_vfio_init_dev(struct vfio_device *core_vdev)
 		container_of(core_vdev, struct vfio_pci_core_device, vdev);
 	int ret;
 
+	mutex_init(&to_edu(vdev)->ioas_lock);
 	ret = vfio_pci_core_init_dev(core_vdev);
 	if (ret)
-		return ret;
+		goto err_mutex;
 	ret = vfio_pci_core_mig_init(vdev, &edu_mig_ops,
 				     VFIO_MIGRATION_STOP_COPY |
 				     VFIO_MIGRATION_P2P |
@@ -579,8 +688,64 @@ static int edu_vfio_init_dev(struct vfio_device *core_vdev)
 	/* The VFIO core calls ->release only after a successful ->init. */
 err_release_core:
 	vfio_pci_core_release_dev(core_vdev);
+err_mutex:
+	mutex_destroy(&to_edu(vdev)->ioas_lock);
 	return ret;
 }
+
+static void edu_vfio_release_dev(struct vfio_device *core_vdev)
+{
+	struct vfio_pci_core_device *vdev =
+		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+
+	mutex_destroy(&to_edu(vdev)->ioas_lock);
+	vfio_pci_core_release_dev(core_vdev);
+}
+
+#if IS_ENABLED(CONFIG_IOMMUFD)
+/* The iommufd ops are the core's, noting where the device is attached. */
+static void edu_vfio_set_ioas(struct vfio_device *core_vdev, bool valid,
+			      u32 id)
+{
+	struct edu_vfio_device *edev =
+		container_of(core_vdev, struct edu_vfio_device, core.vdev);
+
+	mutex_lock(&edev->ioas_lock);
+	edev->ioas_valid = valid;
+	edev->ioas_id = id;
+	mutex_unlock(&edev->ioas_lock);
+}
+
+static int edu_vfio_attach_ioas(struct vfio_device *core_vdev, u32 *pt_id)
+{
+	u32 id = *pt_id;
+	int ret;
+
+	ret = vfio_iommufd_physical_attach_ioas(core_vdev, pt_id);
+	if (!ret)
+		edu_vfio_set_ioas(core_vdev, true, id);
+	return ret;
+}
+
+static void edu_vfio_detach_ioas(struct vfio_device *core_vdev)
+{
+	edu_vfio_set_ioas(core_vdev, false, 0);
+	vfio_iommufd_physical_detach_ioas(core_vdev);
+}
+
+static void edu_vfio_unbind_iommufd(struct vfio_device *core_vdev)
+{
+	edu_vfio_set_ioas(core_vdev, false, 0);
+	vfio_iommufd_physical_unbind(core_vdev);
+}
+
+/* iommufd_access_*() are in the IOMMUFD namespace. */
+MODULE_IMPORT_NS(IOMMUFD);
+#else
+#define edu_vfio_attach_ioas	vfio_iommufd_physical_attach_ioas
+#define edu_vfio_detach_ioas	vfio_iommufd_physical_detach_ioas
+#define edu_vfio_unbind_iommufd	vfio_iommufd_physical_unbind
+#endif
 
 static int edu_vfio_open_device(struct vfio_device *core_vdev)
 {
@@ -631,7 +796,7 @@ static long edu_vfio_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 static const struct vfio_device_ops edu_vfio_ops = {
 	.name		= "edu-vfio-pci",
 	.init		= edu_vfio_init_dev,
-	.release	= vfio_pci_core_release_dev,
+	.release	= edu_vfio_release_dev,
 	.open_device	= edu_vfio_open_device,
 	.close_device	= vfio_pci_core_close_device,
 	.ioctl		= edu_vfio_ioctl,
@@ -642,9 +807,9 @@ static const struct vfio_device_ops edu_vfio_ops = {
 	.request	= vfio_pci_core_request,
 	.match		= vfio_pci_core_match,
 	.bind_iommufd	= vfio_iommufd_physical_bind,
-	.unbind_iommufd	= vfio_iommufd_physical_unbind,
-	.attach_ioas	= vfio_iommufd_physical_attach_ioas,
-	.detach_ioas	= vfio_iommufd_physical_detach_ioas,
+	.unbind_iommufd	= edu_vfio_unbind_iommufd,
+	.attach_ioas	= edu_vfio_attach_ioas,
+	.detach_ioas	= edu_vfio_detach_ioas,
 };
 
 /* ---- pci_driver --------------------------------------------------------- */
