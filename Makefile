@@ -157,7 +157,7 @@ endif
 # ---- the debug kernel lane (Documentation/testing.rst) --------------------
 # make check KERNEL=debug runs the suite on a kernel with KASAN, lockdep,
 # kmemleak, UBSAN and the rest of debug-kernel/debug.config, built once per
-# machine into the VM cache by debug-kernel.sh (~15 min cold; "make
+# machine into the VM cache by debug-kernel.sh (30-50 min cold on 2 cores; "make
 # debug-kernel" builds it alone).  Our modules are built for it in a copy
 # of their sources beside that kernel (debug-modules.sh), one per work tree.
 DEBUG_KERNEL := tools/testing/vm/debug-kernel.sh

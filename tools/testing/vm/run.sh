@@ -26,6 +26,8 @@ usage: $0 [options]
   --env NAME=VAL  set NAME for the test programs (repeatable)
   --timeout S     per-test timeout in the guest (default 180)
   --vm-timeout S  hard limit on the whole VM (default 1500)
+  --boot-timeout S  limit on reaching userspace (default 300; 900 with
+                  --kernel-dir); a guest that misses it is booted once more
   --append ARGS   more kernel command line (e.g. panic_on_warn=1)
   --kernel REL    kernel release to boot (default: from $VM_META_IMAGE)
   --kernel-dir D  boot the kernel built by debug-kernel.sh in D instead
@@ -51,6 +53,7 @@ EOF
 }
 
 driver=both test= device= timeout=180 vm_timeout=1500 rel= mode=check keep= exec= envs=
+boot_timeout=
 append= kernel_dir= modules=$repo
 bench_dir= profile= accel=${VM_ACCEL:-auto} tcg_thread=${VM_TCG_THREAD:-}
 while [ $# -gt 0 ]; do
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift ;;
 	--env) envs="$envs ${2:?}"; shift ;;
 	--vm-timeout) vm_timeout=${2:?}; shift ;;
+	--boot-timeout) boot_timeout=${2:?}; shift ;;
 	--append) append="$append ${2:?}"; shift ;;
 	--kernel) rel=${2:?}; shift ;;
 	--kernel-dir) kernel_dir=${2:?}; shift ;;
@@ -93,6 +97,8 @@ case "$mode" in shell|exec) [ "$driver" = both ] && lanes=ours ;; esac
 # guest's init mounts over /lib/modules/<release> (in the guest's overlay:
 # nothing of the host's /lib/modules changes).
 guest_kmods=
+# Stock boots reach userspace in ~20 s under TCG, the debug kernel in ~150.
+[ -n "$boot_timeout" ] || boot_timeout=$([ -n "$kernel_dir" ] && echo 900 || echo 300)
 if [ -n "$kernel_dir" ]; then
 	kernel_dir=$(readlink -f "$kernel_dir")
 	rel=$(cat "$kernel_dir/release" 2>/dev/null) || vm_die "$kernel_dir is no debug-kernel.sh build"
@@ -247,34 +253,34 @@ start_host_channel()
 # host that is paused (a suspended machine, a stopped CI runner) loses a
 # sleep, not the whole limit, and QEMU goes on once it is back.  At the
 # limit the guest's CPU state goes to $run/vm-timeout (where a guest that
-# stopped printing is looping), then QEMU is killed.
+# stopped printing is looping), then QEMU is killed.  A guest that has not
+# reached guest.sh (which creates $run/results first) within $boot_timeout
+# is stopped the same way into $run/vm-noboot.
 vm_timer()
 {
-	local pid=$1 t=0
+	local pid=$1 t=0 out=vm-timeout
 
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 5
 		t=$((t + 5))
 		[ "$t" -ge "$vm_timeout" ] && break
+		if [ "$t" -ge "$boot_timeout" ] && [ ! -e "$run/results" ]; then
+			out=vm-noboot
+			break
+		fi
 	done
 	kill -0 "$pid" 2>/dev/null || return 0
 	printf 'info registers -a\ninfo cpus\n' |
 		timeout 10 socat -t 2 - "UNIX-CONNECT:$run/monitor.sock" 2>&1 |
-		grep -av -e '^(qemu)' -e '^QEMU .* monitor' > "$run/vm-timeout"
+		grep -av -e '^(qemu)' -e '^QEMU .* monitor' > "$run/$out"
 	kill -TERM "$pid"
 	sleep 10
 	kill -KILL "$pid" 2>/dev/null
 	return 0
 }
 
-start=$(date +%s)
-echo "vm: $rel ($accel_opts), lanes: $lanes, mode: $mode, logs: $run"
-mkdir -p "$run/host"
-if [ "$mode" = shell ]; then
-	start_host_channel $$
-	# The serial console on this terminal; Ctrl-A x also quits QEMU.
-	timeout --foreground -k 10 "$vm_timeout" "${qemu[@]}" -serial mon:stdio || true
-else
+boot_vm()
+{
 	"${qemu[@]}" -serial stdio < /dev/null > >(tee "$run/console.log") 2>&1 &
 	qpid=$!
 	start_host_channel $$ "$qpid"
@@ -285,6 +291,27 @@ else
 	kill "$tpid" "$chpid" 2>/dev/null || true
 	wait "$tpid" || true
 	chpid= tpid=
+}
+
+start=$(date +%s)
+echo "vm: $rel ($accel_opts), lanes: $lanes, mode: $mode, logs: $run"
+mkdir -p "$run/host"
+if [ "$mode" = shell ]; then
+	start_host_channel $$
+	# The serial console on this terminal; Ctrl-A x also quits QEMU.
+	timeout --foreground -k 10 "$vm_timeout" "${qemu[@]}" -serial mon:stdio || true
+else
+	boot_vm
+	# A guest that never reached userspace ran nothing of ours; its
+	# console is kept and it is booted once more.  (Seen on the debug
+	# kernel on a loaded host: a KASAN report in handle_edge_irq during
+	# identify_cpu at 5 ms of boot, then a hang.)
+	if [ -e "$run/vm-noboot" ]; then
+		mv "$run/console.log" "$run/console-noboot.log"
+		echo "vm: the guest did not reach userspace in ${boot_timeout}s; console kept as $run/console-noboot.log; booting again"
+		boot_vm
+		keep=1
+	fi
 	if [ -e "$run/vm-timeout" ]; then
 		echo "vm: QEMU killed after ${vm_timeout}s; its CPUs then: $run/vm-timeout"
 	fi
