@@ -166,7 +166,13 @@ DEBUG_MODULES := tools/testing/vm/debug-modules.sh
 # (which may be the reference's, in the lane before ours).  No
 # panic_on_warn here (CHECK_APPEND is the stock lane's): this lane wants
 # every report of the run, and its log checks fail the run on any.
-DEBUG_APPEND := kasan_multi_shot
+# no5lvl: 4-level paging.  QEMU's -cpu max offers LA57; with it, an
+# interrupt that lands while identify_cpu() has the boot CPU's feature bits
+# cleared (before alternatives are patched) makes KASAN take the 5-level
+# direct map (0xff11...) for wild accesses: two of ~6 boots on a loaded
+# host stopped at 5 ms with "wild-memory-access in do_raw_spin_lock" from
+# handle_edge_irq during identify_cpu.  No module of ours had loaded.
+DEBUG_APPEND := kasan_multi_shot no5lvl
 # Measured on the first full run (2 cores, TCG, another session's kernel
 # build or VM beside it part of the time): boot to the first lane 152 s;
 # the reference lane 2768 s, of which unbind/unload 140 s and the kmemleak
