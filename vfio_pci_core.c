@@ -905,7 +905,7 @@ void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count)
 		container_of(core_vdev, struct vfio_pci_core_device, vdev);
 	struct pci_dev *pdev = vdev->pdev;
 
-	mutex_lock(&vdev->igate);
+	mutex_lock(&vdev->notify_lock);
 	if (vdev->req_trigger) {
 		if (!(count % 10))
 			pci_notice_ratelimited(pdev, "asking the user to release the device (%u)\n",
@@ -914,7 +914,7 @@ void vfio_pci_core_request(struct vfio_device *core_vdev, unsigned int count)
 	} else if (!count) {
 		pci_warn(pdev, "no request channel registered; waiting for the user to release the device\n");
 	}
-	mutex_unlock(&vdev->igate);
+	mutex_unlock(&vdev->notify_lock);
 }
 EXPORT_SYMBOL_GPL(vfio_pci_core_request);
 
@@ -1006,6 +1006,7 @@ int vfio_pci_core_init_dev(struct vfio_device *core_vdev)
 	vdev->irq_type = VFIO_PCI_NUM_IRQS;
 	vdev->msix_bar = -1;
 	mutex_init(&vdev->igate);
+	mutex_init(&vdev->notify_lock);
 	spin_lock_init(&vdev->irqlock);
 	init_rwsem(&vdev->memory_lock);
 	mutex_init(&vdev->cfg_lock);
@@ -1028,6 +1029,7 @@ void vfio_pci_core_release_dev(struct vfio_device *core_vdev)
 		container_of(core_vdev, struct vfio_pci_core_device, vdev);
 
 	vfio_pci_mig_release(vdev);
+	mutex_destroy(&vdev->notify_lock);
 	mutex_destroy(&vdev->igate);
 	mutex_destroy(&vdev->cfg_lock);
 	mutex_destroy(&vdev->ioeventfds_lock);
@@ -1152,10 +1154,10 @@ pci_ers_result_t vfio_pci_core_aer_err_detected(struct pci_dev *pdev,
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 
-	mutex_lock(&vdev->igate);
+	mutex_lock(&vdev->notify_lock);
 	if (vdev->err_trigger)
 		eventfd_signal(vdev->err_trigger);
-	mutex_unlock(&vdev->igate);
+	mutex_unlock(&vdev->notify_lock);
 
 	return PCI_ERS_RESULT_CAN_RECOVER;
 }

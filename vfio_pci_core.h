@@ -93,6 +93,12 @@ struct vfio_pci_region {
  *    close of the first and last user of any device in the set, resets
  *    that span the set, and power transitions;
  *  - @igate serializes interrupt setup and teardown (SET_IRQS, close);
+ *  - @notify_lock guards the ERR and REQ eventfds (@err_trigger,
+ *    @req_trigger), innermost: it is taken under igate to change them and
+ *    alone to signal them, from the AER core (which holds pci_bus_sem
+ *    while it calls error_detected) and from the VFIO core's release
+ *    request.  igate is no good there: it nests outside memory_lock,
+ *    which a hot reset holds while the PCI core takes pci_bus_sem;
  *  - @memory_lock (rw semaphore) guards "may userspace touch device
  *    memory now": held for read around every BAR/ROM access, mmap fault
  *    and ioeventfd write, held for write while memory decode is turned
@@ -140,6 +146,7 @@ struct vfio_pci_core_device {
 	unsigned int			num_ctx;
 	unsigned int			nvec_alloc;
 	bool				intx_masked;
+	struct mutex			notify_lock;
 	struct eventfd_ctx		*err_trigger;
 	struct eventfd_ctx		*req_trigger;
 

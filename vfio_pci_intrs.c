@@ -19,6 +19,8 @@
  * signal an eventfd while holding it.
  * Enabling or disabling MSI-X touches the vector table in a BAR, so it
  * runs with memory_lock held for write and memory decode forced on.
+ * The ERR and REQ eventfds are changed under notify_lock (inside igate),
+ * the lock their signallers take alone (see vfio_pci_core.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -742,14 +744,24 @@ static int vfio_pci_set_err_trigger(struct vfio_pci_core_device *vdev,
 				    unsigned int index, unsigned int start,
 				    unsigned int count, u32 flags, void *data)
 {
-	return vfio_pci_set_notify(&vdev->err_trigger, count, flags, data);
+	int ret;
+
+	mutex_lock(&vdev->notify_lock);
+	ret = vfio_pci_set_notify(&vdev->err_trigger, count, flags, data);
+	mutex_unlock(&vdev->notify_lock);
+	return ret;
 }
 
 static int vfio_pci_set_req_trigger(struct vfio_pci_core_device *vdev,
 				    unsigned int index, unsigned int start,
 				    unsigned int count, u32 flags, void *data)
 {
-	return vfio_pci_set_notify(&vdev->req_trigger, count, flags, data);
+	int ret;
+
+	mutex_lock(&vdev->notify_lock);
+	ret = vfio_pci_set_notify(&vdev->req_trigger, count, flags, data);
+	mutex_unlock(&vdev->notify_lock);
+	return ret;
 }
 
 typedef int (*vfio_pci_set_irqs_fn)(struct vfio_pci_core_device *vdev,
@@ -823,11 +835,13 @@ void vfio_pci_irqs_teardown(struct vfio_pci_core_device *vdev)
 		vfio_pci_msi_disable(vdev);
 	vdev->intx_masked = false;
 
+	mutex_lock(&vdev->notify_lock);
 	if (vdev->err_trigger)
 		eventfd_ctx_put(vdev->err_trigger);
 	vdev->err_trigger = NULL;
 	if (vdev->req_trigger)
 		eventfd_ctx_put(vdev->req_trigger);
 	vdev->req_trigger = NULL;
+	mutex_unlock(&vdev->notify_lock);
 	mutex_unlock(&vdev->igate);
 }
