@@ -181,6 +181,8 @@ DEBUG_APPEND := kasan_multi_shot no5lvl
 # So twice the longest program, and both lanes' time and half as much again.
 DEBUG_TIMEOUT ?= 900
 DEBUG_VM_TIMEOUT ?= 9000
+# A guest not in userspace by then is killed and booted once more (run.sh).
+DEBUG_BOOT_TIMEOUT ?= 900
 
 debug-kernel:
 	$(DEBUG_KERNEL)
@@ -193,6 +195,7 @@ check-debug: setup
 	$(DEBUG_MODULES) $$dir/linux $$mods && \
 	$(VM) --kernel-dir $$dir --modules $$mods --append "$(DEBUG_APPEND)" \
 		--timeout $(DEBUG_TIMEOUT) --vm-timeout $(DEBUG_VM_TIMEOUT) \
+		--boot-timeout $(DEBUG_BOOT_TIMEOUT) \
 		--driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
 		$(if $(DEVICE),--device $(DEVICE)) $(CDEV_ENV)
 
