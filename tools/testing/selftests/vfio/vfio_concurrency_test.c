@@ -68,6 +68,11 @@
  * down a failure.  Each operation must also have got through cleanly at
  * least once (the reference's hot reset excepted, see above).
  *
+ * Every device is opened through its group and container whatever
+ * VFIO_TEST_CDEV says: open_close is VFIO_GROUP_GET_DEVICE_FD and
+ * hot_reset passes group fds; over the cdev a second fd of a bound device
+ * cannot bind (EINVAL, vfio_cdev_test), so there is no second open to race.
+ *
  * Under QEMU 7.2's multi-threaded TCG this load loses MMIO accesses (see
  * Documentation/testing.rst); the runner uses single-threaded TCG.
  */
@@ -700,7 +705,7 @@ static int setup_dev(struct sdev *d)
 	if (ret)
 		return ret;
 	d->ids = ids;
-	ret = vfio_dev_open(&d->dev, d->f.bdf);
+	ret = vfio_dev_open_group(&d->dev, d->f.bdf);
 	if (ret)
 		return ret;
 	d->open = true;
@@ -940,7 +945,7 @@ static void case_usable_reopened(struct sdev *d, bool stuck)
 	}
 	lines = irq_proc_count(d->f.bdf, "vfio");
 	EXPECT_EQ(lines, 0, "lines of /proc/interrupts naming vfio and the function after close");
-	if (EXPECT_OK(vfio_dev_open(&d->dev, d->f.bdf), "opening the device again")) {
+	if (EXPECT_OK(vfio_dev_open_group(&d->dev, d->f.bdf), "opening the device again")) {
 		usable(d);
 		vfio_dev_close(&d->dev);
 	}
