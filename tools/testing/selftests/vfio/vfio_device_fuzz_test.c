@@ -67,6 +67,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cdev_util.h"
 #include "irq_util.h"
 #include "region_util.h"
 
@@ -1311,15 +1312,23 @@ static void op_hot_reset_info(struct fuzz_dev *d, struct rng *r)
 		report(d, "%s: %u devices do not fit", desc, out.count);
 		return;
 	}
+	/* Over the cdev (VFIO_TEST_CDEV) the devices come with devids. */
+	if (!!(out.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) != d->dev.cdev) {
+		report(d, "%s: flags 0x%x on a device opened through the %s", desc,
+		       out.flags, d->dev.cdev ? "cdev" : "group");
+		return;
+	}
 	for (i = 0; i < out.count; i++) {
 		dev = (const void *)(arena + minsz + i * entry);
 		if (dev->segment == d->segment && dev->bus == d->bus &&
 		    dev->devfn == d->devfn)
-			self = dev->group_id == (uint32_t)d->dev.group;
+			self = d->dev.cdev ? vfio_dependent_devid(dev) == d->dev.devid :
+					     dev->group_id == (uint32_t)d->dev.group;
 	}
 	if (!self)
-		report(d, "%s: the device itself (group %d) is not among the %u listed",
-		       desc, d->dev.group, out.count);
+		report(d, "%s: the device itself (%s %u) is not among the %u listed",
+		       desc, d->dev.cdev ? "devid" : "group",
+		       d->dev.cdev ? d->dev.devid : (uint32_t)d->dev.group, out.count);
 }
 
 static void op_hot_reset(struct fuzz_dev *d, struct rng *r)
@@ -1351,23 +1360,32 @@ static void op_hot_reset(struct fuzz_dev *d, struct rng *r)
 	default:
 		count = 1;
 	}
+	/* Over the cdev the real form is the empty array. */
 	if (d->sane)
-		count = 1 + rnd(r, affected);
+		count = d->dev.cdev ? 0 : 1 + rnd(r, affected);
 	entries = count < 1024 ? count : 1024;
 	for (i = 0; i < entries; i++) {
 		in->group_fds[i] = d->sane ? d->dev.group_fd : pick_fd(d, r, FDK_GROUP);
 		all_groups &= in->group_fds[i] == d->dev.group_fd;
 	}
 	flags = d->sane || chance(r, 85) ? 0 : (uint32_t)rnd64(r);
-	argsz = call_argsz(d, r, minsz, minsz + entries * sizeof(int32_t));
 
-	/* Only our group's fds can make it real; those are rationed. */
-	if (d->hot_reset_count > 0 && !flags && count && entries == count && all_groups) {
-		if (d->hot_resets_left)
+	/*
+	 * Only our group's fds (over the cdev: no fds at all) can make it
+	 * real; those are rationed, and past the ration the call gets one
+	 * fd of -1 instead.
+	 */
+	if (d->hot_reset_count > 0 && !flags &&
+	    (d->dev.cdev ? !count : count && entries == count && all_groups)) {
+		if (d->hot_resets_left) {
 			d->hot_resets_left--;
-		else
+		} else {
+			if (!count)
+				count = entries = 1;
 			in->group_fds[0] = -1;
+		}
 	}
+	argsz = call_argsz(d, r, minsz, minsz + entries * sizeof(int32_t));
 	for (i = 0; i < entries && i < 4; i++)
 		snprintf(fds + strlen(fds), sizeof(fds) - strlen(fds), "%s%d",
 			 i ? "," : " fds ", in->group_fds[i]);
