@@ -337,6 +337,8 @@ static void token_refused_on_non_sriov_device(void)
  * The PF's bus reset reaches its VFs, which are in groups of their own:
  * the info lists all three with their groups; the reset is refused without
  * the VFs' groups, and (as the reference does) even with all of them.
+ * Groups and a shared container are the subject, so the PF is opened
+ * through its group whatever VFIO_TEST_CDEV says.
  */
 static void pf_hot_reset_needs_every_group(void)
 {
@@ -350,7 +352,7 @@ static void pf_hot_reset_needs_every_group(void)
 
 	if (!need_vfs())
 		return;
-	if (!EXPECT_OK(vfio_dev_open(&pf, PF_BDF), "opening the PF"))
+	if (!EXPECT_OK(vfio_dev_open_group(&pf, PF_BDF), "opening the PF"))
 		return;
 	for (v = 0; v < NUM_VFS; v++)
 		vf[v].container_fd = vf[v].group_fd = -1;
