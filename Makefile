@@ -181,8 +181,9 @@ DEBUG_APPEND := kasan_multi_shot no5lvl
 # So twice the longest program, and both lanes' time and half as much again.
 DEBUG_TIMEOUT ?= 900
 DEBUG_VM_TIMEOUT ?= 9000
-# A guest not in userspace by then is killed and booted once more (run.sh).
-DEBUG_BOOT_TIMEOUT ?= 900
+# A guest not in userspace by then is killed and booted once more (empty:
+# run.sh's default for a debug kernel).
+DEBUG_BOOT_TIMEOUT ?=
 
 debug-kernel:
 	$(DEBUG_KERNEL)
@@ -195,7 +196,7 @@ check-debug: setup
 	$(DEBUG_MODULES) $$dir/linux $$mods && \
 	$(VM) --kernel-dir $$dir --modules $$mods --append "$(DEBUG_APPEND)" \
 		--timeout $(DEBUG_TIMEOUT) --vm-timeout $(DEBUG_VM_TIMEOUT) \
-		--boot-timeout $(DEBUG_BOOT_TIMEOUT) \
+		$(if $(DEBUG_BOOT_TIMEOUT),--boot-timeout $(DEBUG_BOOT_TIMEOUT)) \
 		--driver $(DRIVER) $(if $(TEST),--test $(TEST)) \
 		$(if $(DEVICE),--device $(DEVICE)) $(CDEV_ENV)
 
