@@ -1278,6 +1278,9 @@ static void op_hot_reset_info(struct fuzz_dev *d, struct rng *r)
 	struct vfio_pci_hot_reset_info *in = (void *)arena, out;
 	uint32_t argsz, n = d->hot_reset_count > 0 ? d->hot_reset_count : 1, i;
 	const struct vfio_pci_dependent_device *dev;
+	/* Over the cdev (VFIO_TEST_CDEV) the devices come with devids. */
+	const char *id_name = d->dev.cdev ? "devid" : "group";
+	uint32_t id = d->dev.cdev ? d->dev.devid : (uint32_t)d->dev.group;
 	char desc[160];
 	bool in_arena, self = false;
 	long ret;
@@ -1312,23 +1315,21 @@ static void op_hot_reset_info(struct fuzz_dev *d, struct rng *r)
 		report(d, "%s: %u devices do not fit", desc, out.count);
 		return;
 	}
-	/* Over the cdev (VFIO_TEST_CDEV) the devices come with devids. */
 	if (!!(out.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) != d->dev.cdev) {
-		report(d, "%s: flags 0x%x on a device opened through the %s", desc,
-		       out.flags, d->dev.cdev ? "cdev" : "group");
+		report(d, "%s: flags 0x%x, though the device's ids are %ss", desc,
+		       out.flags, id_name);
 		return;
 	}
+	/* group_id and devid share their 32 bits. */
 	for (i = 0; i < out.count; i++) {
 		dev = (const void *)(arena + minsz + i * entry);
 		if (dev->segment == d->segment && dev->bus == d->bus &&
 		    dev->devfn == d->devfn)
-			self = d->dev.cdev ? vfio_dependent_devid(dev) == d->dev.devid :
-					     dev->group_id == (uint32_t)d->dev.group;
+			self = vfio_dependent_devid(dev) == id;
 	}
 	if (!self)
 		report(d, "%s: the device itself (%s %u) is not among the %u listed",
-		       desc, d->dev.cdev ? "devid" : "group",
-		       d->dev.cdev ? d->dev.devid : (uint32_t)d->dev.group, out.count);
+		       desc, id_name, id, out.count);
 }
 
 static void op_hot_reset(struct fuzz_dev *d, struct rng *r)
